@@ -1,0 +1,911 @@
+"""A fake Clockify API server (main API GET endpoints plus the change feed).
+
+It follows Clockify's documentation, not the tap's convenience: paging caps answer 400,
+``Last-Page`` headers can be switched off, default filters hide archived / inactive /
+limited records the way the real API does, and faults (429, 5xx, dropped connections,
+latency) can be injected per test.
+
+Routing is a table of path templates (``FakeClockify._route_table``); each handler gets
+the template, the matched path parameters and a :class:`Query`, and returns a
+:class:`Reply` or raises :class:`ApiError`. Handlers run under ``Dataset.lock``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import random
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from .data import (
+    ACCOUNT_STATUSES,
+    MEMBERSHIP_STATUSES,
+    Change,
+    Dataset,
+    Record,
+    duration_seconds,
+    iso_millis,
+    utc_now,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+API_PREFIX = "/api/v1"
+REPORTS_PREFIX = "/reports/v1"
+DEFAULT_PAGE_SIZE_CAP = 5000
+DEFAULT_PAGE_SIZE = 50
+# Documented exceptions to the 5000 cap (templates are relative to /api/v1).
+DEFAULT_PAGE_SIZE_CAPS: dict[str, int] = {
+    "/workspaces/{workspaceId}/time-entries/status/in-progress": 1000,
+    "/workspaces/{workspaceId}/custom-fields": 200,
+}
+# Change-feed `type` values and the streams they cover (None: valid, but never populated).
+FEED_TYPES: dict[str, str | None] = {
+    "CLIENTS": "clients",
+    "PROJECTS": "projects",
+    "TAGS": "tags",
+    "TASKS": "tasks",
+    "TIME_ENTRY": "time_entries",
+    "SCHEDULED_ASSIGNMENT": None,
+    "TIME_ENTRY_RATE": None,
+    "TIME_ENTRY_CUSTOM_FIELD_VALUE": None,
+}
+FEED_WINDOW = timedelta(days=30)
+Answer = tuple[int, bytes, dict[str, str]]  # status, body, headers
+_TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_HTML_ERRORS = {
+    502: "<html><body><h1>502 Bad Gateway</h1></body></html>",
+    503: "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
+    504: "<html><body><h1>504 Gateway Time-out</h1></body></html>",
+}
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the server saw it, with the status it answered (0: connection dropped)."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    status: int
+
+
+class ApiError(Exception):
+    """Raised by handlers; becomes Clockify's ``{"message", "code"}`` error body."""
+
+    def __init__(self, status: int, message: str, code: int) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+
+
+@dataclass
+class Reply:
+    """What a handler answers: a JSON-able body plus extra headers."""
+
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Fault:
+    """A pending injected fault; ``status`` 0 means: drop the connection."""
+
+    status: int
+    remaining: int
+    path_contains: str | None
+    retry_after: str | None = None
+    body: str | bytes | None = None
+
+
+class Query:
+    """Typed access to query parameters; every malformed value is a 400, as in Clockify."""
+
+    def __init__(self, raw: dict[str, list[str]]) -> None:
+        self.raw = raw
+
+    def one(self, name: str) -> str | None:
+        values = self.raw.get(name)
+        return values[0] if values else None
+
+    def many(self, name: str) -> list[str]:
+        """Values of a list parameter, whether repeated or comma-separated."""
+        return [part for value in self.raw.get(name, []) for part in value.split(",") if part]
+
+    def boolean(self, name: str) -> bool | None:
+        value = self.one(name)
+        if value is None or value == "":
+            return None
+        if value.lower() not in ("true", "false"):
+            raise ApiError(400, f"Invalid value '{value}' for parameter '{name}'", 501)
+        return value.lower() == "true"
+
+    def integer(self, name: str, default: int, minimum: int) -> int:
+        value = self.one(name)
+        if value is None or value == "":
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ApiError(400, f"Invalid value '{value}' for parameter '{name}'", 501) from None
+        if number < minimum:
+            raise ApiError(400, f"{name} must be greater than or equal to {minimum}", 501)
+        return number
+
+    def choice(self, name: str, allowed: Iterable[str], default: str | None = None) -> str | None:
+        value = self.one(name)
+        if value is None or value == "":
+            return default
+        if value.upper() not in allowed:
+            raise ApiError(400, f"Invalid value '{value}' for parameter '{name}'", 501)
+        return value.upper()
+
+    def choices(self, name: str, allowed: Iterable[str]) -> list[str]:
+        values = [v.upper() for v in self.many(name)]
+        allowed = set(allowed)
+        for value in values:
+            if value not in allowed:
+                raise ApiError(400, f"Invalid value '{value}' for parameter '{name}'", 501)
+        return values
+
+    def timestamp(self, name: str) -> datetime | None:
+        """Parse ``yyyy-MM-ddTHH:mm:ssZ``, the only format the docs allow."""
+        value = self.one(name)
+        if value is None or value == "":
+            return None
+        if not _TIMESTAMP_RE.match(value):
+            raise ApiError(
+                400, f"Invalid date format for '{name}', expected yyyy-MM-ddThh:mm:ssZ", 501
+            )
+        try:
+            return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        except ValueError:
+            raise ApiError(400, f"Invalid date '{value}' for parameter '{name}'", 501) from None
+
+
+def _sort(records: list[Record], key: Callable[[Record], Any], order: str | None) -> list[Record]:
+    """Sort by ``key`` with the id as tie-breaker, so pages never shift."""
+    ordered = sorted(records, key=lambda r: (key(r), r["id"]))
+    return ordered[::-1] if order == "DESCENDING" else ordered
+
+
+def _contains(haystack: str, needle: str | None) -> bool:
+    return needle is None or needle.lower() in haystack.lower()
+
+
+def _name_matches(record: Record, query: Query) -> bool:
+    name = query.one("name")
+    if not name:
+        return True
+    if query.boolean("strict-name-search"):
+        return bool(record["name"] == name)
+    return _contains(record["name"], name)
+
+
+_SORT_ORDERS = ("ASCENDING", "DESCENDING")
+_NAME_OR_ID: dict[str, Callable[[Record], Any]] = {
+    "ID": lambda r: r["id"],
+    "NAME": lambda r: r["name"].lower(),
+}
+
+
+class FakeClockify:
+    """In-process fake Clockify server; see the package docstring for the public API."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        api_key: str = "test-key",
+        *,
+        last_page_header: bool = True,
+        latency: float = 0.0,
+        deletion_lag: float = 0.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.dataset = dataset
+        self.api_key = api_key
+        self.last_page_header = last_page_header
+        self.latency = latency
+        self.deletion_lag = deletion_lag  # seconds before a deletion shows in /entities/deleted
+        self.page_size_caps: dict[str, int] = dict(DEFAULT_PAGE_SIZE_CAPS)
+        self.requests: list[RequestRecord] = []
+        self._host = host
+        self._port = port
+        self._lock = threading.Lock()
+        self._faults: list[_Fault] = []
+        self._fail_rate = 0.0
+        self._fail_statuses: tuple[int, ...] = ()
+        self._fail_rng = random.Random(1)
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
+        self._routes = [
+            (_compile(template), template, handler) for template, handler in self._route_table()
+        ]
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def start(self) -> FakeClockify:
+        """Bind and serve in a background thread."""
+        if self._httpd is None:
+            self._httpd = _HTTPServer((self._host, self._port), _Handler)
+            self._httpd.app = self
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}
+            )
+            self._thread.daemon = True
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close every open connection."""
+        if self._httpd is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        with self._lock:
+            for conn in list(self._connections):
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = None
+        self._thread = None
+
+    def __enter__(self) -> FakeClockify:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("server not started")
+        return f"http://{self._host}:{self._httpd.server_port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + API_PREFIX
+
+    @property
+    def reports_url(self) -> str:
+        return self.base_url + REPORTS_PREFIX
+
+    @property
+    def workspace_ids(self) -> list[str]:
+        """Workspaces visible to the key (the owner is a member of all of them)."""
+        return self.dataset.workspace_ids
+
+    # ----------------------------------------------------------------- test controls
+
+    def reset_requests(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def inject(
+        self,
+        status: int = 503,
+        times: int = 1,
+        path_contains: str | None = None,
+        retry_after: float | str | None = None,
+        body: str | bytes | dict[str, Any] | None = None,
+    ) -> None:
+        """Answer the next ``times`` matching requests with ``status`` instead of data."""
+        if isinstance(body, dict):
+            body = json.dumps(body)
+        header = None if retry_after is None else str(retry_after)
+        with self._lock:
+            self._faults.append(_Fault(status, times, path_contains, header, body))
+
+    def fail_rate(
+        self,
+        rate: float = 0.05,
+        statuses: Sequence[int] = (500, 502, 503),
+        seed: int = 1,
+    ) -> None:
+        """Fail a random fraction of all requests (reproducible via ``seed``); 0 disables."""
+        with self._lock:
+            self._fail_rate = rate
+            self._fail_statuses = tuple(statuses)
+            self._fail_rng = random.Random(seed)
+
+    def drop_connections(self, times: int = 1, path_contains: str | None = None) -> None:
+        """Close the socket without any response on the next ``times`` matching requests."""
+        with self._lock:
+            self._faults.append(_Fault(0, times, path_contains))
+
+    # ----------------------------------------------------------------- ground truth
+
+    def ground_truth(
+        self,
+        stream: str,
+        workspace_id: str | None = None,
+        *,
+        memberships: str = "WORKSPACE",
+    ) -> list[Record]:
+        """Everything a complete extraction must hold, in API shape and API order.
+
+        Users are every member (all membership and account statuses) as returned with
+        ``memberships=WORKSPACE``; user groups as with ``includeTeamManagers=true``;
+        tasks include those of archived projects; time entries include running timers.
+        Workspaces are concatenated in creation order.
+        """
+        with self.dataset.lock:
+            ws_ids = [workspace_id] if workspace_id else self.workspace_ids
+            out: list[Record] = []
+            for ws_id in ws_ids:
+                if stream == "users":
+                    out += [
+                        self._user_view(u, memberships) for u in self._users_sorted(ws_id, "EMAIL")
+                    ]
+                elif stream == "tasks":
+                    for project in self._projects_sorted(ws_id, "NAME", None):
+                        out += self._tasks_sorted(ws_id, project["id"], "NAME", None)
+                elif stream == "time_entries":
+                    for user in self._users_sorted(ws_id, "EMAIL"):
+                        out += self._entries_sorted(ws_id, user["id"])
+                elif stream in _SORTED_STREAMS:
+                    out += _sort(self.dataset.records(stream, ws_id), _NAME_OR_ID["NAME"], None)
+                elif stream == "workspaces":
+                    out += self.dataset.records("workspaces", ws_id)
+                else:
+                    raise ValueError(f"unknown stream {stream!r}")
+            return copy.deepcopy(out)
+
+    # ----------------------------------------------------------------- request handling
+
+    def handle(self, method: str, raw_path: str, headers: dict[str, str]) -> Answer | None:
+        """Answer one request; ``None`` means drop the connection. Called by the handler."""
+        parts = urlsplit(raw_path)
+        path = parts.path
+        query = parse_qs(parts.query, keep_blank_values=True)
+        if self.latency > 0:
+            time.sleep(self.latency)
+        fault = self._fault_for(path)
+        answer: Answer | None
+        if fault == "drop":
+            answer = None
+        elif fault is not None:
+            answer = fault
+        else:
+            answer = self._dispatch(method, path, query, headers)
+        status = answer[0] if answer else 0
+        with self._lock:
+            self.requests.append(RequestRecord(method, path, query, status))
+        return answer
+
+    def _fault_for(self, path: str) -> Answer | Literal["drop"] | None:
+        """Return the injected or random fault for this request, if any."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.remaining > 0 and (
+                    fault.path_contains is None or fault.path_contains in path
+                ):
+                    fault.remaining -= 1
+                    self._faults = [f for f in self._faults if f.remaining > 0]
+                    if fault.status == 0:
+                        return "drop"
+                    return _error_answer(fault.status, fault.body, fault.retry_after)
+            if self._fail_rate > 0 and self._fail_rng.random() < self._fail_rate:
+                return _error_answer(self._fail_rng.choice(self._fail_statuses), None, None)
+        return None
+
+    def _dispatch(
+        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
+    ) -> Answer:
+        try:
+            if headers.get("x-api-key") != self.api_key:
+                raise ApiError(401, "Api key does not exist", 4003)
+            if not path.startswith(API_PREFIX + "/"):
+                raise ApiError(404, "No static resource " + path.lstrip("/") + ".", 3000)
+            relative = path[len(API_PREFIX) :]
+            for pattern, template, handler in self._routes:
+                match = pattern.match(relative)
+                if match:
+                    if method != "GET":
+                        raise ApiError(405, f"Request method '{method}' is not supported", 3000)
+                    with self.dataset.lock:
+                        reply = handler(template, match.groupdict(), Query(query))
+                        body = json.dumps(reply.body, separators=(",", ":")).encode()
+                    return reply.status, body, {"Content-Type": "application/json", **reply.headers}
+            raise ApiError(404, "No static resource " + path.lstrip("/") + ".", 3000)
+        except ApiError as error:
+            body = json.dumps({"message": error.message, "code": error.code}).encode()
+            return error.status, body, {"Content-Type": "application/json"}
+
+    # ----------------------------------------------------------------- routes
+
+    def _route_table(self) -> list[tuple[str, Callable[[str, dict[str, str], Query], Reply]]]:
+        ws = "/workspaces/{workspaceId}"
+        return [
+            ("/user", self._get_user),
+            ("/workspaces", self._get_workspaces),
+            (ws, self._get_workspace),
+            (ws + "/users", self._get_users),
+            (ws + "/user-groups", self._get_user_groups),
+            (ws + "/clients", self._get_clients),
+            (ws + "/projects", self._get_projects),
+            (ws + "/projects/{projectId}/tasks", self._get_tasks),
+            (ws + "/tags", self._get_tags),
+            (ws + "/custom-fields", self._get_custom_fields),
+            (ws + "/user/{userId}/time-entries", self._get_time_entries),
+            (ws + "/time-entries/status/in-progress", self._get_in_progress),
+            (ws + "/entities/created", self._get_feed),
+            (ws + "/entities/updated", self._get_feed),
+            (ws + "/entities/deleted", self._get_feed),
+        ]
+
+    def _page(
+        self,
+        template: str,
+        items: list[Record],
+        query: Query,
+        default_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Reply:
+        """Slice one 1-based page and set ``Last-Page`` (when switched on)."""
+        page = query.integer("page", 1, minimum=1)
+        size = query.integer("page-size", default_size, minimum=1)
+        cap = self.page_size_caps.get(template, DEFAULT_PAGE_SIZE_CAP)
+        if size > cap:
+            raise ApiError(400, f"page-size must be less than or equal to {cap}", 501)
+        chunk = items[(page - 1) * size : page * size]
+        headers = (
+            {"Last-Page": "true" if page * size >= len(items) else "false"}
+            if self.last_page_header
+            else {}
+        )
+        return Reply(chunk, headers=headers)
+
+    def _workspace(self, ws_id: str) -> Record:
+        if ws_id not in self.dataset.workspace_ids:
+            raise ApiError(403, "Access Denied", 4030)
+        return self.dataset.records("workspaces", ws_id)[0]
+
+    def _get_user(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        include = query.boolean("include-memberships")
+        views = [
+            u
+            for ws_id in self.workspace_ids
+            if (u := self.dataset.get("users", ws_id, self.dataset.owner_id))
+        ]
+        if not views:
+            raise ApiError(401, "Api key does not exist", 4003)
+        owner = copy.deepcopy(views[0])
+        owner["memberships"] = [m for u in views for m in u["memberships"]] if include else []
+        return Reply(owner)
+
+    def _get_workspaces(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        roles = query.choices(
+            "roles", ("WORKSPACE_ADMIN", "OWNER", "TEAM_MANAGER", "PROJECT_MANAGER")
+        )
+        if roles and "OWNER" not in roles:
+            return Reply([])  # the key owner owns every workspace; owners are not admins here
+        return Reply([self.dataset.get("workspaces", ws_id, ws_id) for ws_id in self.workspace_ids])
+
+    def _get_workspace(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        return Reply(self._workspace(params["workspaceId"]))
+
+    def _get_users(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        status = query.choice("status", (*MEMBERSHIP_STATUSES, "ALL"), "ACTIVE")
+        accounts = query.choices("account-statuses", ACCOUNT_STATUSES) or [
+            "ACTIVE",
+            "PENDING_EMAIL_VERIFICATION",
+            "NOT_REGISTERED",
+        ]
+        kind = query.choice(
+            "memberships", ("ALL", "NONE", "WORKSPACE", "PROJECT", "USERGROUP"), "NONE"
+        )
+        column = query.choice("sort-column", _USER_SORTS, "EMAIL")
+        order = query.choice("sort-order", _SORT_ORDERS)
+        project_id = query.one("project-id")
+        users = [
+            u
+            for u in self._users_sorted(ws_id, column or "EMAIL", order)
+            if (status == "ALL" or _workspace_membership(u, ws_id)["membershipStatus"] == status)
+            and u["status"] in accounts
+            and _contains(u["email"], query.one("email"))
+            and _contains(u["name"], query.one("name"))
+            and (not project_id or any(m["targetId"] == project_id for m in u["memberships"]))
+        ]
+        return self._page(template, [self._user_view(u, kind or "NONE") for u in users], query)
+
+    def _get_user_groups(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        column = query.choice("sort-column", _NAME_OR_ID, "NAME")
+        groups = _sort(
+            self.dataset.records("user_groups", ws_id),
+            _NAME_OR_ID[column or "NAME"],
+            query.choice("sort-order", _SORT_ORDERS),
+        )
+        groups = [g for g in groups if _contains(g["name"], query.one("name"))]
+        if not query.boolean("includeTeamManagers"):
+            groups = [{**g, "teamManagers": []} for g in groups]
+        return self._page(template, groups, query)
+
+    def _get_clients(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        archived = query.boolean("archived")
+        column = query.choice("sort-column", _NAME_OR_ID, "NAME")
+        clients = [
+            c
+            for c in _sort(
+                self.dataset.records("clients", ws_id),
+                _NAME_OR_ID[column or "NAME"],
+                query.choice("sort-order", _SORT_ORDERS),
+            )
+            if (archived is None or c["archived"] == archived)
+            and _contains(c["name"], query.one("name"))
+        ]
+        return self._page(template, clients, query)
+
+    def _get_projects(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        archived = query.boolean("archived")
+        billable = query.boolean("billable")
+        template_flag = query.boolean("is-template")
+        client_ids = set(query.many("clients"))
+        contains_client = query.boolean("contains-client") is not False
+        client_status = query.choice("client-status", ("ACTIVE", "ARCHIVED", "ALL"), "ALL")
+        user_ids = set(query.many("users"))
+        contains_user = query.boolean("contains-user") is not False
+        access = query.choice("access", ("PUBLIC", "PRIVATE"))
+        query.boolean("hydrated")  # accepted, but the response shape stays ProjectDtoV1
+        column = query.choice("sort-column", _PROJECT_SORTS, "NAME") or "NAME"
+        clients = {c["id"]: c for c in self.dataset.records("clients", ws_id)}
+
+        def keep(p: Record) -> bool:
+            client = clients.get(p["clientId"])
+            members = {m["userId"] for m in p["memberships"]}
+            return (
+                (archived is None or p["archived"] == archived)
+                and (billable is None or p["billable"] == billable)
+                and (template_flag is None or p["template"] == template_flag)
+                and _name_matches(p, query)
+                and (not client_ids or (p["clientId"] in client_ids) == contains_client)
+                and (
+                    client_status == "ALL"
+                    or (client is not None and client["archived"] == (client_status == "ARCHIVED"))
+                )
+                and (not user_ids or bool(members & user_ids) == contains_user)
+                and (access is None or p["public"] == (access == "PUBLIC"))
+            )
+
+        projects = [
+            p
+            for p in self._projects_sorted(ws_id, column, query.choice("sort-order", _SORT_ORDERS))
+            if keep(p)
+        ]
+        return self._page(template, projects, query)
+
+    def _get_tasks(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        if self.dataset.get("projects", ws_id, params["projectId"]) is None:
+            raise ApiError(404, "Project not found", 501)
+        active = query.boolean("is-active")
+        column = query.choice("sort-column", _NAME_OR_ID, "NAME") or "NAME"
+        tasks = [
+            t
+            for t in self._tasks_sorted(
+                ws_id, params["projectId"], column, query.choice("sort-order", _SORT_ORDERS)
+            )
+            if (active is None or (t["status"] == "ACTIVE") == active) and _name_matches(t, query)
+        ]
+        return self._page(template, tasks, query)
+
+    def _get_tags(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        archived = query.boolean("archived")
+        excluded = set(query.many("excluded-ids"))
+        column = query.choice("sort-column", _NAME_OR_ID, "NAME") or "NAME"
+        tags = [
+            t
+            for t in _sort(
+                self.dataset.records("tags", ws_id),
+                _NAME_OR_ID[column],
+                query.choice("sort-order", _SORT_ORDERS),
+            )
+            if (archived is None or t["archived"] == archived)
+            and t["id"] not in excluded
+            and _name_matches(t, query)
+        ]
+        return self._page(template, tags, query)
+
+    def _get_custom_fields(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        status = query.choice("status", ("INACTIVE", "VISIBLE", "INVISIBLE"))
+        entity_types = query.choices("entity-type", ("TIMEENTRY", "USER"))
+        fields = [
+            f
+            for f in _sort(self.dataset.records("custom_fields", ws_id), _NAME_OR_ID["NAME"], None)
+            if (status is None or f["status"] == status)
+            and (not entity_types or f["entityType"] in entity_types)
+            and _contains(f["name"], query.one("name"))
+        ]
+        return self._page(template, fields, query)
+
+    def _get_time_entries(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id, user_id = params["workspaceId"], params["userId"]
+        self._workspace(ws_id)
+        if self.dataset.get("users", ws_id, user_id) is None:
+            raise ApiError(404, "User not found", 501)
+        start, end = query.timestamp("start"), query.timestamp("end")
+        query.timestamp("get-week-before")  # validated only
+        query.boolean("hydrated")  # accepted, but the response shape stays TimeEntryWithRatesDtoV1
+        in_progress = query.boolean("in-progress")
+        project, task, tags = query.one("project"), query.one("task"), set(query.many("tags"))
+        project_required, task_required = (
+            query.boolean("project-required"),
+            query.boolean("task-required"),
+        )
+
+        def keep(e: Record) -> bool:
+            begun = _parse(e["timeInterval"]["start"])
+            running = e["timeInterval"]["end"] is None
+            return (
+                (start is None or begun >= start)
+                and (end is None or begun <= end)
+                and (in_progress is None or running == in_progress)
+                and _contains(e["description"], query.one("description"))
+                and (not project or e["projectId"] == project)
+                and (not task or e["taskId"] == task)
+                and (not tags or bool(tags & set(e["tagIds"])))
+                and (not project_required or e["projectId"] is not None)
+                and (not task_required or e["taskId"] is not None)
+            )
+
+        return self._page(
+            template, [e for e in self._entries_sorted(ws_id, user_id) if keep(e)], query
+        )
+
+    def _get_in_progress(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        running = [
+            e
+            for e in self.dataset.records("time_entries", ws_id)
+            if e["timeInterval"]["end"] is None
+        ]
+        running.sort(key=lambda e: (e["timeInterval"]["start"], e["id"]), reverse=True)
+        return self._page(template, running, query, default_size=10)
+
+    def _get_feed(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        kind = template.rsplit("/", 1)[1]  # created | updated | deleted
+        types = query.choices("type", FEED_TYPES)
+        if not types:
+            raise ApiError(
+                400,
+                "Required request parameter 'type' for method parameter type List is not present",
+                501,
+            )
+        page = query.integer("page", 0, minimum=0)
+        limit = query.integer("limit", 50, minimum=1)
+        start, end = query.timestamp("start"), query.timestamp("end")
+        now = utc_now()
+        if start is None:  # documented: a 30-day window ending at `end`, else at now
+            end = end or now
+            start = end - FEED_WINDOW
+        elif end is None:
+            end = start + FEED_WINDOW
+        if start > end:
+            raise ApiError(400, "start must be before end", 501)
+        lag = timedelta(seconds=self.deletion_lag)
+        items = change_feed(self.dataset.changes, ws_id, kind, types, start, end, now, lag)
+        return Reply({"response": items[page * limit : (page + 1) * limit]})
+
+    # ----------------------------------------------------------------- shared views
+
+    def _users_sorted(self, ws_id: str, column: str, order: str | None = None) -> list[Record]:
+        def key(u: Record) -> Any:
+            membership = _workspace_membership(u, ws_id)
+            if column in ("HOURLYRATE", "COSTRATE"):
+                money = membership["hourlyRate" if column == "HOURLYRATE" else "costRate"]
+                return money["amount"] if money else 0
+            return {
+                "ID": u["id"],
+                "EMAIL": u["email"].lower(),
+                "NAME": u["name"],
+                "NAME_LOWERCASE": u["name"].lower(),
+                "ACCESS": membership["membershipStatus"],
+            }[column]
+
+        return _sort(self.dataset.records("users", ws_id), key, order)
+
+    @staticmethod
+    def _user_view(user: Record, kind: str) -> Record:
+        """Apply ``memberships``: NONE, WORKSPACE, PROJECT, USERGROUP or ALL (of this workspace)."""
+        if kind == "NONE":
+            return {**user, "memberships": []}
+        wanted = ("WORKSPACE", "PROJECT", "USERGROUP") if kind == "ALL" else (kind,)
+        return {
+            **user,
+            "memberships": [m for m in user["memberships"] if m["membershipType"] in wanted],
+        }
+
+    def _projects_sorted(self, ws_id: str, column: str, order: str | None) -> list[Record]:
+        keys: dict[str, Callable[[Record], Any]] = {
+            **_NAME_OR_ID,
+            "CLIENT_NAME": lambda p: p["clientName"].lower(),
+            "DURATION": lambda p: duration_seconds(p["duration"]),
+            "BUDGET": lambda p: p["budgetEstimate"]["estimate"] if p["budgetEstimate"] else 0,
+            "PROGRESS": lambda p: duration_seconds(p["duration"]),
+        }
+        return _sort(self.dataset.records("projects", ws_id), keys[column], order)
+
+    def _tasks_sorted(
+        self, ws_id: str, project_id: str, column: str, order: str | None
+    ) -> list[Record]:
+        tasks = [t for t in self.dataset.records("tasks", ws_id) if t["projectId"] == project_id]
+        return _sort(tasks, _NAME_OR_ID[column], order)
+
+    def _entries_sorted(self, ws_id: str, user_id: str) -> list[Record]:
+        """Newest first, as the per-user endpoint returns them."""
+        entries = [e for e in self.dataset.records("time_entries", ws_id) if e["userId"] == user_id]
+        return sorted(entries, key=lambda e: (e["timeInterval"]["start"], e["id"]), reverse=True)
+
+
+_SORTED_STREAMS = ("user_groups", "clients", "projects", "tags", "custom_fields")
+_USER_SORTS = ("ID", "EMAIL", "NAME", "NAME_LOWERCASE", "ACCESS", "HOURLYRATE", "COSTRATE")
+_PROJECT_SORTS = ("ID", "NAME", "CLIENT_NAME", "DURATION", "BUDGET", "PROGRESS")
+
+
+def change_feed(
+    changes: list[Change],
+    ws_id: str,
+    kind: str,
+    types: list[str],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    lag: timedelta,
+) -> list[Record]:
+    """Compute ``/entities/{kind}`` for a window, following Clockify's documented rules.
+
+    - created: created in the window and not deleted in it;
+    - updated: updated in the window, but neither created nor deleted in it;
+    - deleted: deleted in the window (visible ``lag`` after the fact), not created in it.
+    ``document`` is the entity's latest visible state.
+    """
+    streams = {FEED_TYPES[t]: t for t in types if FEED_TYPES[t]}
+    history: dict[tuple[str, str], list[Change]] = {}
+    for change in changes:
+        if change.workspace_id == ws_id and change.stream in streams:
+            if change.kind == "deleted" and change.at + lag > now:
+                continue  # not visible yet
+            history.setdefault((change.stream, change.record_id), []).append(change)
+    found: list[tuple[datetime, str, Record]] = []
+    for (stream, record_id), events in history.items():
+        window = [e for e in events if start <= e.at <= end]
+        created = [e for e in window if e.kind == "created"]
+        updated = [e for e in window if e.kind == "updated"]
+        deleted = [e for e in window if e.kind == "deleted"]
+        if kind == "created" and created and not deleted:
+            at = created[0].at
+        elif kind == "updated" and updated and not created and not deleted:
+            at = updated[-1].at
+        elif kind == "deleted" and deleted and not created:
+            at = deleted[-1].at
+        else:
+            continue
+        last = events[-1]
+        item = {
+            "id": record_id,
+            "documentCode": streams[stream],
+            "document": last.snapshot,
+            "deletedAt": iso_millis(last.at) if last.kind == "deleted" else None,
+        }
+        found.append((at, record_id, item))
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [item for _, _, item in found]
+
+
+def _workspace_membership(user: Record, ws_id: str) -> Record:
+    memberships: list[Record] = user["memberships"]
+    for membership in memberships:
+        if membership["membershipType"] == "WORKSPACE" and membership["targetId"] == ws_id:
+            return membership
+    return {"membershipStatus": "ACTIVE", "hourlyRate": None, "costRate": None}
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
+
+
+def _error_answer(status: int, body: str | bytes | None, retry_after: str | None) -> Answer:
+    """Build a fault response the way gateways and Clockify send them."""
+    headers: dict[str, str] = {}
+    if retry_after is not None:
+        headers["Retry-After"] = retry_after
+    if body is None:
+        if status == 429:
+            body, headers["Content-Type"] = "Too many requests", "text/plain"
+        elif status in _HTML_ERRORS:
+            body, headers["Content-Type"] = _HTML_ERRORS[status], "text/html"
+        else:
+            body = json.dumps({"message": "Internal server error", "code": status})
+            headers["Content-Type"] = "application/json"
+    else:
+        headers.setdefault(
+            "Content-Type",
+            "application/json" if str(body).lstrip().startswith("{") else "text/plain",
+        )
+    return status, body.encode() if isinstance(body, str) else body, headers
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    app: FakeClockify
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Thin HTTP adapter: all behaviour lives in :meth:`FakeClockify.handle`."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, like the real API behind its load balancer
+    timeout = 30
+    disable_nagle_algorithm = True  # headers and body go out in two writes; avoid 40 ms stalls
+    server: _HTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.app._lock:
+            self.server.app._connections.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            with self.server.app._lock:
+                self.server.app._connections.discard(self.connection)
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)  # drain bodies of unsupported methods
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        answer = self.server.app.handle(self.command, self.path, headers)
+        if answer is None:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        status, body, extra = answer
+        self.send_response(status)
+        for name, value in extra.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet; tests read ``FakeClockify.requests`` instead."""
