@@ -1,0 +1,290 @@
+"""The one base stream: hosts, auth, paging, throttling, retries and error translation.
+
+Concrete streams only declare their path, keys, schema and query parameters.
+"""
+
+from __future__ import annotations
+
+import decimal
+import email.utils
+import time
+import typing as t
+from functools import cached_property
+from http import HTTPStatus
+from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
+from weakref import WeakKeyDictionary
+
+import backoff
+import requests
+from singer_sdk import RESTStream
+from singer_sdk.authenticators import APIKeyAuthenticator
+from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.helpers.jsonpath import extract_jsonpath
+from singer_sdk.pagination import SinglePagePaginator
+
+from tap_clockify import __version__
+from tap_clockify.errors import ClockifyError, PageSizeRejectedError, endpoint, error_for
+from tap_clockify.hosts import base_urls
+from tap_clockify.pagination import ClockifyPaginator
+
+if t.TYPE_CHECKING:
+    from collections.abc import Generator, Iterable
+
+    from backoff.types import Details
+    from singer_sdk.helpers.types import Context, RequestFunc
+    from singer_sdk.pagination import BaseAPIPaginator
+
+    from tap_clockify.tap import TapClockify
+
+#: Page sizes tried, largest first, when Clockify rejects one as above its cap.
+PAGE_SIZE_STEPS = (5000, 1000, 200, 50)
+
+#: Failures worth another try: throttling, 5xx and network trouble.
+RETRIABLE_EXCEPTIONS = (
+    RetriableAPIError,
+    ConnectionResetError,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+def retry_after_seconds(exception: BaseException | None) -> float | None:
+    """Read a ``Retry-After`` header (seconds or HTTP date) off a failed response."""
+    response = getattr(exception, "response", None)
+    value = response.headers.get("Retry-After") if response is not None else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value) if value.strip() else None
+        return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+class ClockifyStream(RESTStream[int]):
+    """Base for every Clockify stream."""
+
+    #: Largest page size the endpoint documents (reference §4); None: not paginated.
+    max_page_size: t.ClassVar[int | None] = PAGE_SIZE_STEPS[0]
+    #: Which Clockify host serves the endpoint.
+    host: t.ClassVar[t.Literal["api", "reports"]] = "api"
+    #: Query parameters sent with every request of the stream.
+    query: t.ClassVar[dict[str, t.Any]] = {}
+
+    #: Retry policy: exponential backoff from ``backoff_base`` seconds, capped per wait
+    #: and in total, honouring ``Retry-After`` when Clockify sends it.
+    backoff_base: t.ClassVar[float] = 1.0
+    backoff_cap: t.ClassVar[float] = 60.0
+    max_tries: t.ClassVar[int] = 8
+    max_total_wait: t.ClassVar[float] = 600.0
+
+    def __init__(self, tap: TapClockify) -> None:
+        super().__init__(tap=tap)
+        self._records_by_response: WeakKeyDictionary[requests.Response, list[dict[str, t.Any]]] = (
+            WeakKeyDictionary()
+        )
+
+    @property
+    def tap(self) -> TapClockify:
+        """The tap run this stream belongs to (holds the shared throttle)."""
+        return t.cast("TapClockify", self._tap)
+
+    @property
+    def url_base(self) -> str:
+        """The main API or the reports API, per region or explicit override."""
+        api_url, reports_url = base_urls(self.config)
+        return api_url if self.host == "api" else reports_url
+
+    @cached_property
+    def authenticator(self) -> APIKeyAuthenticator:
+        """Clockify's personal API key header (reference §2)."""
+        return APIKeyAuthenticator(key="X-Api-Key", value=self.config["api_key"])
+
+    @cached_property
+    def user_agent(self) -> str:
+        """Identify ourselves to Clockify."""
+        return f"tap-clockify/{__version__}"
+
+    # Paging
+
+    @property
+    def page_size(self) -> int:
+        """The page size to ask for: the documented cap, or a smaller one learned."""
+        return self.tap.page_size_caps.get(self.path or "", self.max_page_size or 0)
+
+    def get_new_paginator(self) -> BaseAPIPaginator[t.Any]:
+        """Page through lists; single request for unpaginated endpoints."""
+        if self.max_page_size is None:
+            return SinglePagePaginator()
+        return ClockifyPaginator(
+            page_size=lambda: self.page_size,
+            count_records=lambda response: len(self.page_records(response)),
+        )
+
+    def get_url_params(
+        self, context: Context | None, next_page_token: int | None
+    ) -> dict[str, t.Any]:
+        """Send the stream's fixed query, plus ``page``/``page-size`` on paginated lists."""
+        params = dict(self.query)
+        if self.max_page_size is not None:
+            params["page"] = next_page_token or 1
+            params["page-size"] = self.page_size
+        return params
+
+    # Responses
+
+    def validate_response(self, response: requests.Response) -> None:
+        """Raise the error a status deserves; decode and check the body once."""
+        if response.status_code == HTTPStatus.BAD_REQUEST and self._smaller_page_size(
+            response.request
+        ):
+            msg = f"Page size rejected by {endpoint(response)}"
+            raise PageSizeRejectedError(msg)
+        if error := error_for(response):
+            raise error
+        self._records_by_response[response] = self._decode(response)
+        self.tap.reached_clockify = True
+
+    def _decode(self, response: requests.Response) -> list[dict[str, t.Any]]:
+        """Parse JSON (floats as Decimal: money stays exact) and find the records."""
+        try:
+            payload = response.json(parse_float=decimal.Decimal)
+        except ValueError:
+            kind = response.headers.get("Content-Type", "unknown content type")
+            msg = f"Clockify sent a body that is not JSON ({kind}) from {endpoint(response)}"
+            raise ClockifyError(msg) from None
+        if self.records_jsonpath == "$[*]":
+            records = payload if isinstance(payload, list) else None
+        elif isinstance(payload, dict):
+            records = list(extract_jsonpath(self.records_jsonpath, payload))
+        else:
+            records = None
+        if records is None or not all(isinstance(record, dict) for record in records):
+            msg = (
+                f"Unexpected response shape from {endpoint(response)}: "
+                f"expected records at {self.records_jsonpath}, got {type(payload).__name__}"
+            )
+            raise ClockifyError(msg)
+        return records
+
+    def page_records(self, response: requests.Response) -> list[dict[str, t.Any]]:
+        """Return a validated page's records (decoded once, shared with the paginator)."""
+        records = self._records_by_response.get(response)
+        if records is None:
+            records = self._records_by_response[response] = self._decode(response)
+        return records
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        """Yield the page's records."""
+        yield from self.page_records(response)
+
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
+        """Stamp workspace-scoped records with the workspace they were read from."""
+        if context and "workspaceId" in context and not row.get("workspaceId"):
+            row["workspaceId"] = context["workspaceId"]
+        return row
+
+    # Requests: throttle, retry, adapt the page size
+
+    def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        """Throttle every attempt, retry transient failures, step down rejected page sizes."""
+
+        def throttled(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
+            self.tap.throttle.wait()
+            return func(prepared_request, context)
+
+        retrying = backoff.on_exception(
+            self._wait_times,
+            RETRIABLE_EXCEPTIONS,
+            max_tries=self.max_tries,
+            max_time=self.max_total_wait,
+            giveup=self._is_wrong_address,
+            jitter=backoff.random_jitter,
+            on_backoff=self.backoff_handler,
+            logger=None,
+        )(throttled)
+
+        def send(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
+            while True:
+                try:
+                    return retrying(prepared_request, context)
+                except PageSizeRejectedError:
+                    prepared_request = self._retry_with_smaller_page(prepared_request)
+                except RetriableAPIError as exc:
+                    msg = f"Giving up after {self.max_tries} tries: {exc}"
+                    raise ClockifyError(msg) from exc
+                except RETRIABLE_EXCEPTIONS as exc:
+                    where = urlparse(prepared_request.url or "")
+                    msg = (
+                        f"Could not reach Clockify at {where.scheme}://{where.netloc}{where.path}"
+                        f" ({type(exc).__name__}); check api_url, reports_url or the network"
+                    )
+                    raise ClockifyError(msg) from exc
+
+        return send
+
+    def _is_wrong_address(self, exception: Exception) -> bool:
+        """Give up at once when the very first connection fails: the URL is wrong.
+
+        Once Clockify has answered in this run, a failed connection is network trouble
+        and worth retrying.
+        """
+        return (
+            isinstance(exception, requests.exceptions.ConnectionError)
+            and not self.tap.reached_clockify
+        )
+
+    def _smaller_page_size(self, request: requests.PreparedRequest) -> int | None:
+        """Return the page size to try after a 400, or None if none is smaller."""
+        query = dict(parse_qsl(urlparse(request.url or "").query))
+        if "page-size" not in query:
+            return None
+        asked = int(query["page-size"])
+        return next((size for size in PAGE_SIZE_STEPS if size < asked), None)
+
+    def _retry_with_smaller_page(
+        self, request: requests.PreparedRequest
+    ) -> requests.PreparedRequest:
+        """Remember the smaller page size for this endpoint and rebuild the request."""
+        smaller = self._smaller_page_size(request)
+        if smaller is None:  # pragma: no cover - validate_response checked this
+            msg = f"Page size rejected by {self.path}"
+            raise ClockifyError(msg)
+        self.tap.page_size_caps[self.path or ""] = smaller
+        self.logger.info("Clockify capped the page size of %s; using %d", self.path, smaller)
+        url = urlparse(request.url or "")
+        query = [(k, str(smaller) if k == "page-size" else v) for k, v in parse_qsl(url.query)]
+        retry = request.copy()
+        retry.prepare_url(urlunparse(url._replace(query=urlencode(query))), None)
+        return retry
+
+    def _wait_times(self) -> Generator[float, BaseException | None, None]:
+        """Backoff waits: ``Retry-After`` when given, else doubling up to the cap."""
+        exception = yield 0.0  # primed by backoff; this value is discarded
+        attempt = 0
+        while True:
+            delay = retry_after_seconds(exception)
+            if delay is None:
+                delay = min(self.backoff_cap, self.backoff_base * 2**attempt)
+            attempt += 1
+            exception = yield delay
+
+    def backoff_handler(self, details: Details) -> None:
+        """Log each retry with the path and reason only (never headers or query)."""
+        exception = details.get("exception")
+        response = getattr(exception, "response", None)
+        reason = (
+            f"HTTP {response.status_code}" if response is not None else type(exception).__name__
+        )
+        self.logger.warning(
+            "Retrying %s in %.1fs after %s (attempt %d of %d)",
+            self.path,
+            details.get("wait", 0.0),
+            reason,
+            details.get("tries", 0),
+            self.max_tries,
+        )

@@ -1,0 +1,69 @@
+"""Turn Clockify's HTTP errors into one-line messages a user can act on.
+
+Messages name the endpoint by path only (never the query string or headers, so the
+API key cannot leak) and quote Clockify's own ``message`` when it sends one.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from http import HTTPStatus
+from urllib.parse import urlparse
+
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+if t.TYPE_CHECKING:
+    import requests
+
+#: Longest excerpt of a response body quoted in an error message.
+MAX_QUOTE = 200
+
+
+class ClockifyError(FatalAPIError):
+    """A fatal, user-facing error: its message is the one line the user sees."""
+
+
+class PageSizeRejectedError(ClockifyError):
+    """Clockify answered 400 to a page size above the endpoint's cap (reference §4)."""
+
+
+def endpoint(response: requests.Response) -> str:
+    """Return the request path, without query string, for messages."""
+    return urlparse(response.url).path or "/"
+
+
+def clockify_message(response: requests.Response) -> str:
+    """Extract Clockify's ``{"message": ..., "code": ...}`` text, or a body excerpt."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = " ".join(response.text.split())
+        return text[:MAX_QUOTE]
+    if isinstance(body, dict) and body.get("message"):
+        return str(body["message"])[:MAX_QUOTE]
+    return ""
+
+
+def error_for(response: requests.Response) -> Exception | None:
+    """Map a response to the exception the stream should raise, or None if it is fine."""
+    status = response.status_code
+    if status < HTTPStatus.BAD_REQUEST:
+        return None
+    path = endpoint(response)
+    detail = clockify_message(response)
+    suffix = f": {detail}" if detail else ""
+    if status == HTTPStatus.TOO_MANY_REQUESTS or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        return RetriableAPIError(f"HTTP {status} from {path}{suffix}", response)
+    if status == HTTPStatus.UNAUTHORIZED:
+        return ClockifyError(
+            f"Clockify rejected the API key (HTTP 401 from {path}){suffix}. "
+            "Check the api_key setting and the region or api_url it belongs to."
+        )
+    if status == HTTPStatus.FORBIDDEN:
+        return ClockifyError(
+            f"Access denied (HTTP 403 from {path}){suffix}. The API key's user lacks "
+            "permission for this workspace or resource, or the feature is not on its plan."
+        )
+    if status == HTTPStatus.NOT_FOUND:
+        return ClockifyError(f"Not found (HTTP 404 from {path}){suffix}.")
+    return ClockifyError(f"Clockify refused the request (HTTP {status} from {path}){suffix}.")

@@ -1,0 +1,24 @@
+"""Every stream the tap offers, grouped by Clockify area."""
+
+from tap_clockify.streams.projects import ClientsStream, ProjectsStream, TagsStream, TasksStream
+from tap_clockify.streams.time_entries import TimeEntriesStream
+from tap_clockify.streams.workspaces import (
+    CustomFieldsStream,
+    UserGroupsStream,
+    UsersStream,
+    WorkspacesStream,
+)
+
+STREAM_TYPES = (
+    WorkspacesStream,
+    UsersStream,
+    UserGroupsStream,
+    ClientsStream,
+    ProjectsStream,
+    TasksStream,
+    TagsStream,
+    CustomFieldsStream,
+    TimeEntriesStream,
+)
+
+__all__ = ["STREAM_TYPES"]
