@@ -1,0 +1,111 @@
+"""Paging: stop on Last-Page or a short page, never a page twice, largest page size."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import requests
+
+from tap_clockify.pagination import ClockifyPaginator
+from tests.conftest import run_tap, tap_config
+from tests.fake_clockify import DatasetSpec
+
+
+def response(records: int, last_page: str | None) -> requests.Response:
+    resp = requests.Response()
+    resp.status_code = 200
+    if last_page is not None:
+        resp.headers["Last-Page"] = last_page
+    resp._content = b"[" + b",".join(b"{}" for _ in range(records)) + b"]"
+    return resp
+
+
+def has_more(records: int, last_page: str | None, page_size: int = 100) -> bool:
+    paginator = ClockifyPaginator(
+        page_size=lambda: page_size, count_records=lambda resp: len(resp.json())
+    )
+    return paginator.has_more(response(records, last_page))
+
+
+@pytest.mark.parametrize(
+    ("records", "last_page", "expected"),
+    [
+        (100, "false", True),
+        (100, "true", False),
+        (3, "false", True),  # the header wins over the page length
+        (100, None, True),  # full page without the header: there may be more
+        (99, None, False),  # short page: the end
+        (50, None, True),  # a round number below the ask: maybe a silently capped page
+    ],
+)
+def test_paginator_end_detection(records, last_page, expected):
+    assert has_more(records, last_page) is expected
+
+
+def test_paginator_counts_pages_from_one():
+    paginator = ClockifyPaginator(page_size=lambda: 10, count_records=lambda resp: 10)
+    assert paginator.current_value == 1
+    paginator.advance(response(10, "false"))
+    assert paginator.current_value == 2
+
+
+def tag_requests(server):
+    return [r for r in server.requests if r.path.endswith("/tags")]
+
+
+def sync_tags(tmp_path, server):
+    """Sync only the tags stream (and its parent) of one workspace."""
+    workspace_id = server.workspace_ids[0]
+    config = tap_config(server, workspace_ids=[workspace_id])
+    discovered = run_tap(tmp_path, config, "--discover")
+    catalog = json.loads(discovered.stdout)
+    for entry in catalog["streams"]:
+        selected = entry["tap_stream_id"] == "tags"
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = selected
+    server.reset_requests()
+    result = run_tap(tmp_path, config, catalog=catalog)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result, workspace_id
+
+
+@pytest.mark.parametrize("last_page_header", [True, False])
+@pytest.mark.parametrize("tags", [0, 49, 50, 51, 100, 101])
+def test_page_boundaries(tmp_path, make_server, tags, last_page_header):
+    server = make_server(DatasetSpec(tags=tags), last_page_header=last_page_header)
+    server.page_size_caps["/workspaces/{workspaceId}/tags"] = 50
+    result, workspace_id = sync_tags(tmp_path, server)
+
+    expected = {tag["id"] for tag in server.ground_truth("tags", workspace_id)}
+    assert {tag["id"] for tag in result.records["tags"]} == expected
+    assert len(result.records["tags"]) == len(expected)
+
+    requests_made = tag_requests(server)
+    rejected = [r for r in requests_made if r.status == 400]
+    assert [r.query["page-size"][0] for r in rejected] == ["5000", "1000", "200"]
+    pages = [r.query["page"][0] for r in requests_made if r.status == 200]
+    assert pages == [str(page) for page in range(1, len(pages) + 1)], "a page was read twice"
+    if last_page_header:
+        assert len(pages) == max(1, math.ceil(tags / 50))
+    else:  # without the header only a short page proves the end
+        assert len(pages) == tags // 50 + 1
+
+
+def test_largest_page_size_is_asked_first(full_sync):
+    sizes = {r.path: r.query.get("page-size", [None])[0] for r in full_sync.requests}
+    for path, size in sizes.items():
+        if path.endswith("/custom-fields"):
+            assert size == "200"
+        elif path.endswith("/workspaces") or path.endswith("/user"):
+            assert size is None
+        else:
+            assert size == "5000", path
+
+
+def test_no_request_is_repeated_in_a_full_sync(full_sync):
+    seen = [(r.path, sorted(r.query.items())) for r in full_sync.requests]
+    seen = [repr(request) for request in seen]
+    assert len(seen) == len(set(seen))
