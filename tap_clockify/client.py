@@ -11,7 +11,7 @@ import time
 import typing as t
 from functools import cached_property
 from http import HTTPStatus
-from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
+from urllib.parse import urlparse
 from weakref import WeakKeyDictionary
 
 import backoff
@@ -25,7 +25,7 @@ from singer_sdk.pagination import SinglePagePaginator
 from tap_clockify import __version__
 from tap_clockify.errors import ClockifyError, PageSizeRejectedError, endpoint, error_for
 from tap_clockify.hosts import base_urls
-from tap_clockify.pagination import ClockifyPaginator
+from tap_clockify.pagination import ClockifyPaginator, Paging
 
 if t.TYPE_CHECKING:
     from collections.abc import Generator, Iterable
@@ -72,6 +72,8 @@ class ClockifyStream(RESTStream[int]):
     host: t.ClassVar[t.Literal["api", "reports"]] = "api"
     #: Query parameters sent with every request of the stream.
     query: t.ClassVar[dict[str, t.Any]] = {}
+    #: Where the endpoint takes its page number and size.
+    paging: t.ClassVar[Paging] = Paging()
 
     #: Retry policy: exponential backoff from ``backoff_base`` seconds, capped per wait
     #: and in total, honouring ``Retry-After`` when Clockify sends it.
@@ -121,17 +123,30 @@ class ClockifyStream(RESTStream[int]):
         return ClockifyPaginator(
             page_size=lambda: self.page_size,
             count_records=lambda response: len(self.page_records(response)),
+            first_page=self.paging.first_page,
         )
 
     def get_url_params(
         self, context: Context | None, next_page_token: int | None
     ) -> dict[str, t.Any]:
-        """Send the stream's fixed query, plus ``page``/``page-size`` on paginated lists."""
+        """Send the stream's fixed query, plus the page number and size if they go there."""
         params = dict(self.query)
-        if self.max_page_size is not None:
-            params["page"] = next_page_token or 1
-            params["page-size"] = self.page_size
+        if next_page_token is not None and not self.paging.in_body:
+            self.paging.place(params, next_page_token, self.page_size)
         return params
+
+    def request_body(self, context: Context | None) -> dict[str, t.Any] | None:
+        """Return the JSON body of a POST endpoint (without paging), or None."""
+        return None
+
+    def prepare_request_payload(
+        self, context: Context | None, next_page_token: int | None
+    ) -> dict[str, t.Any] | None:
+        """Send the stream's body, plus the page number and size if they go there."""
+        body = self.request_body(context)
+        if body is not None and next_page_token is not None and self.paging.in_body:
+            self.paging.place(body, next_page_token, self.page_size)
+        return body
 
     # Responses
 
@@ -240,10 +255,9 @@ class ClockifyStream(RESTStream[int]):
 
     def _smaller_page_size(self, request: requests.PreparedRequest) -> int | None:
         """Return the page size to try after a 400, or None if none is smaller."""
-        query = dict(parse_qsl(urlparse(request.url or "").query))
-        if "page-size" not in query:
+        asked = self.paging.size_of(request) if self.max_page_size is not None else None
+        if asked is None:
             return None
-        asked = int(query["page-size"])
         return next((size for size in PAGE_SIZE_STEPS if size < asked), None)
 
     def _retry_with_smaller_page(
@@ -256,11 +270,7 @@ class ClockifyStream(RESTStream[int]):
             raise ClockifyError(msg)
         self.tap.page_size_caps[self.path or ""] = smaller
         self.logger.info("Clockify capped the page size of %s; using %d", self.path, smaller)
-        url = urlparse(request.url or "")
-        query = [(k, str(smaller) if k == "page-size" else v) for k, v in parse_qsl(url.query)]
-        retry = request.copy()
-        retry.prepare_url(urlunparse(url._replace(query=urlencode(query))), None)
-        return retry
+        return self.paging.resized(request, smaller)
 
     def _wait_times(self) -> Generator[float, BaseException | None, None]:
         """Backoff waits: ``Retry-After`` when given, else doubling up to the cap."""

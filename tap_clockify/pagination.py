@@ -6,7 +6,10 @@ Lists are paged with ``page`` (from 1) and ``page-size``. Newer responses carry 
 
 from __future__ import annotations
 
+import json
 import typing as t
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
 from singer_sdk.pagination import PageNumberPaginator
 
@@ -29,8 +32,9 @@ class ClockifyPaginator(PageNumberPaginator):
         self,
         page_size: Callable[[], int],
         count_records: Callable[[requests.Response], int],
+        first_page: int = 1,
     ) -> None:
-        super().__init__(start_value=1)
+        super().__init__(start_value=first_page)
         self._page_size = page_size
         self._count_records = count_records
 
@@ -44,3 +48,52 @@ class ClockifyPaginator(PageNumberPaginator):
         if count >= page_size:
             return True
         return 0 < count < page_size and count in COMMON_PAGE_CAPS
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Where an endpoint takes its page number and size (reference §4 lists the variants).
+
+    ``page`` and ``size`` name query parameters, or dotted paths into the JSON body when
+    ``in_body`` (e.g. ``detailedFilter.page`` for the detailed report).
+    """
+
+    page: str = "page"
+    size: str = "page-size"
+    in_body: bool = False
+    first_page: int = 1
+
+    def place(self, target: dict[str, t.Any], page: int, size: int) -> None:
+        """Write the page number and size into query params or a request body."""
+        _set_path(target, self.page if self.in_body else [self.page], page)
+        _set_path(target, self.size if self.in_body else [self.size], size)
+
+    def size_of(self, request: requests.PreparedRequest) -> int | None:
+        """Read the page size a prepared request asked for."""
+        if self.in_body:
+            node: t.Any = json.loads(request.body or b"{}")
+            for key in self.size.split("."):
+                node = node.get(key) if isinstance(node, dict) else None
+            return int(node) if node is not None else None
+        value = dict(parse_qsl(urlparse(request.url or "").query)).get(self.size)
+        return int(value) if value is not None else None
+
+    def resized(self, request: requests.PreparedRequest, size: int) -> requests.PreparedRequest:
+        """Copy a prepared request with another page size."""
+        retry = request.copy()
+        if self.in_body:
+            body = json.loads(request.body or b"{}")
+            _set_path(body, self.size, size)
+            retry.prepare_body(data=None, files=None, json=body)
+        else:
+            url = urlparse(request.url or "")
+            query = [(k, str(size) if k == self.size else v) for k, v in parse_qsl(url.query)]
+            retry.prepare_url(urlunparse(url._replace(query=urlencode(query))), None)
+        return retry
+
+
+def _set_path(target: dict[str, t.Any], path: str | list[str], value: object) -> None:
+    keys = path.split(".") if isinstance(path, str) else path
+    for key in keys[:-1]:
+        target = target.setdefault(key, {})
+    target[keys[-1]] = value
