@@ -22,6 +22,11 @@ MAX_QUOTE = 200
 class ClockifyError(FatalAPIError):
     """A fatal, user-facing error: its message is the one line the user sees."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        #: The HTTP status that caused it, if any.
+        self.status = status
+
 
 class PageSizeRejectedError(ClockifyError):
     """Clockify answered 400 to a page size above the endpoint's cap (reference §4)."""
@@ -57,13 +62,17 @@ def error_for(response: requests.Response) -> Exception | None:
     if status == HTTPStatus.UNAUTHORIZED:
         return ClockifyError(
             f"Clockify rejected the API key (HTTP 401 from {path}){suffix}. "
-            "Check the api_key setting and the region or api_url it belongs to."
+            "Check the api_key setting and the region or api_url it belongs to.",
+            status,
         )
     if status == HTTPStatus.FORBIDDEN:
         return ClockifyError(
             f"Access denied (HTTP 403 from {path}){suffix}. The API key's user lacks "
-            "permission for this workspace or resource, or the feature is not on its plan."
+            "permission for this workspace or resource, or the feature is not on its plan.",
+            status,
         )
     if status == HTTPStatus.NOT_FOUND:
-        return ClockifyError(f"Not found (HTTP 404 from {path}){suffix}.")
-    return ClockifyError(f"Clockify refused the request (HTTP {status} from {path}){suffix}.")
+        return ClockifyError(f"Not found (HTTP 404 from {path}){suffix}.", status)
+    return ClockifyError(
+        f"Clockify refused the request (HTTP {status} from {path}){suffix}.", status
+    )
