@@ -49,11 +49,20 @@ WORKSPACE_ID: Schema = {
     },
 }
 
+# Set on records the change feed reports deleted: the Singer soft-delete convention.
+DELETED_AT: Schema = {
+    "_sdc_deleted_at": {
+        "type": ["string", "null"],
+        "format": "date-time",
+        "description": "When Clockify deleted the record; null while it exists.",
+    },
+}
+
 STREAMS: dict[str, Stream] = {
     "workspaces": Stream("WorkspaceDtoV1"),
     "users": Stream("UserDtoV1", extra_properties=WORKSPACE_ID),
     "user_groups": Stream("UserGroupDtoV1", extra_properties=WORKSPACE_ID),
-    "clients": Stream("ClientWithCurrencyDtoV1", extra_properties=WORKSPACE_ID),
+    "clients": Stream("ClientWithCurrencyDtoV1", extra_properties={**WORKSPACE_ID, **DELETED_AT}),
     "projects": Stream(
         "ProjectDtoV1",
         extra_properties={
@@ -61,10 +70,11 @@ STREAMS: dict[str, Stream] = {
             "clientId": {"type": ["string", "null"], "description": "Client of the project."},
             "clientName": {"type": ["string", "null"], "description": "Name of that client."},
             **WORKSPACE_ID,
+            **DELETED_AT,
         },
     ),
-    "tasks": Stream("TaskDtoV1", extra_properties=WORKSPACE_ID),
-    "tags": Stream("TagDtoV1", extra_properties=WORKSPACE_ID),
+    "tasks": Stream("TaskDtoV1", extra_properties={**WORKSPACE_ID, **DELETED_AT}),
+    "tags": Stream("TagDtoV1", extra_properties={**WORKSPACE_ID, **DELETED_AT}),
     "custom_fields": Stream("CustomFieldDtoV1", extra_properties=WORKSPACE_ID),
     "time_entries": Stream(
         "TimeEntryWithRatesDtoV1",
@@ -75,8 +85,10 @@ STREAMS: dict[str, Stream] = {
                 "description": "Copy of timeInterval.start: the tap's replication key.",
             },
             **WORKSPACE_ID,
+            **DELETED_AT,
         },
     ),
+    "in_progress_time_entries": Stream("TimeEntryWithRatesDtoV1", extra_properties=WORKSPACE_ID),
 }
 
 # Where the spec disagrees with real responses. Keys are "Component" (replaces the component

@@ -198,10 +198,17 @@ class ClockifyStream(RESTStream[int]):
     def post_process(
         self, row: dict[str, t.Any], context: Context | None = None
     ) -> dict[str, t.Any] | None:
-        """Stamp workspace-scoped records with the workspace they were read from."""
+        """Stamp records with their workspace, and live ones as not deleted."""
         if context and "workspaceId" in context and not row.get("workspaceId"):
             row["workspaceId"] = context["workspaceId"]
+        if self.reports_deletions:
+            row.setdefault("_sdc_deleted_at", None)
         return row
+
+    @cached_property
+    def reports_deletions(self) -> bool:
+        """Whether the stream's records can carry ``_sdc_deleted_at``."""
+        return "_sdc_deleted_at" in self.schema.get("properties", {})
 
     # Requests: throttle, retry, adapt the page size
 

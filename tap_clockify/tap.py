@@ -22,6 +22,8 @@ if t.TYPE_CHECKING:
 #: Below Clockify's documented 50 requests/second per workspace, and near the 10/s
 #: per key that older material quotes (reference §3).
 DEFAULT_REQUESTS_PER_SECOND = 10.0
+#: A week of changes is re-read each run: a few feed pages even for large workspaces.
+DEFAULT_LOOKBACK_DAYS = 7
 
 
 class TapClockify(Tap):
@@ -77,6 +79,25 @@ class TapClockify(Tap):
             "https://mycompany.clockify.me/report/v1.",
         ),
         th.Property(
+            "lookback_days",
+            th.IntegerType,
+            default=DEFAULT_LOOKBACK_DAYS,
+            title="Lookback days",
+            description="Safety net for incremental syncs: each run re-reads the change feed "
+            "this many days before the previous sync (catching late-arriving changes and "
+            "time-off status changes), or, without the feed, each user's entries of the "
+            "last this-many days.",
+        ),
+        th.Property(
+            "use_change_feed",
+            th.BooleanType,
+            default=True,
+            title="Use the change feed",
+            description="Read Clockify's experimental change feed after the first sync to "
+            "catch edits and deletions of entries of any age. Off: only the lookback window "
+            "is re-read.",
+        ),
+        th.Property(
             "requests_per_second",
             th.NumberType,
             default=DEFAULT_REQUESTS_PER_SECOND,
@@ -100,6 +121,8 @@ class TapClockify(Tap):
                 datetime.fromisoformat(str(start_date).replace("Z", "+00:00"))
             except ValueError:
                 errors.append(f"start_date {start_date!r} is not an ISO 8601 date-time")
+        if self.config.get("lookback_days", 0) < 0:
+            errors.append("lookback_days must be 0 or more")
         rate = self.config.get("requests_per_second", DEFAULT_REQUESTS_PER_SECOND)
         if not isinstance(rate, (int, float)) or rate <= 0:
             errors.append("requests_per_second must be a number greater than 0")
@@ -113,6 +136,11 @@ class TapClockify(Tap):
 
     #: Set once any request of the run has succeeded (see ClockifyStream._is_wrong_address).
     reached_clockify = False
+
+    @cached_property
+    def member_ids(self) -> dict[str, list[str]]:
+        """Member ids by workspace, read once a run for the streams read per user."""
+        return {}
 
     @cached_property
     def page_size_caps(self) -> dict[str, int]:

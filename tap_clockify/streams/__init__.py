@@ -1,7 +1,7 @@
 """Every stream the tap offers, grouped by Clockify area."""
 
 from tap_clockify.streams.projects import ClientsStream, ProjectsStream, TagsStream, TasksStream
-from tap_clockify.streams.time_entries import TimeEntriesStream
+from tap_clockify.streams.time_entries import InProgressTimeEntriesStream, TimeEntriesStream
 from tap_clockify.streams.workspaces import (
     CustomFieldsStream,
     UserGroupsStream,
@@ -19,6 +19,7 @@ STREAM_TYPES = (
     TagsStream,
     CustomFieldsStream,
     TimeEntriesStream,
+    InProgressTimeEntriesStream,
 )
 
 __all__ = ["STREAM_TYPES"]

@@ -1,30 +1,46 @@
-"""Time entries, read per user from ``start_date`` or the last bookmark."""
+"""Time entries: full history once, then only what changed, deletions included.
+
+Clockify has no "modified since" filter on time entries (reference §8). The first sync
+of a workspace reads every user's entries from ``start_date``. Later syncs read the
+change feed from the previous sync (minus ``lookback_days``) and emit the current
+version of every entry created or updated there, wherever it lies in time, plus every
+deleted entry with ``_sdc_deleted_at`` set. Users whose timer was running at the last
+sync are re-read until it stops. Without the feed (switched off, or refused for the
+workspace) each user's last ``lookback_days`` are re-read instead.
+"""
 
 from __future__ import annotations
 
 import typing as t
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 
+from tap_clockify.change_feed import (
+    FEED_UNAVAILABLE,
+    SAFETY_OVERLAP,
+    Change,
+    query_time,
+    read_changes,
+)
+from tap_clockify.errors import ClockifyError
 from tap_clockify.schemas import SCHEMAS, StreamSchema
 from tap_clockify.streams.workspaces import UsersStream, WorkspaceStream
+from tap_clockify.timeutil import parse_time
 
 if t.TYPE_CHECKING:
-    from singer_sdk.helpers.types import Context
+    from collections.abc import Iterable, Iterator
 
-#: Clockify's query-parameter date format (reference §9).
-QUERY_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+    from singer_sdk.helpers.types import Context, Record
+
+#: The per-user ``start`` filter is reportedly read in the key owner's time zone even
+#: when sent in UTC (reference §8): ask this much earlier and filter here.
+TIME_ZONE_PADDING = timedelta(days=1)
 
 
 class TimeEntriesStream(WorkspaceStream):
-    """Every user's time entries, running timers included (their end is null).
-
-    The endpoint filters on the entry's start and cannot sort, so the bookmark is the
-    newest start seen in a workspace (one state partition per workspace, not per user).
-    """
+    """Every user's time entries, running timers (null end) and deletions included."""
 
     name = "time_entries"
     path = "/workspaces/{workspaceId}/user/{userId}/time-entries"
-    parent_stream_type = UsersStream
     replication_key = "start"
     is_sorted = False
     schema = StreamSchema(SCHEMAS)
@@ -32,11 +48,38 @@ class TimeEntriesStream(WorkspaceStream):
     def get_url_params(
         self, context: Context | None, next_page_token: int | None
     ) -> dict[str, t.Any]:
-        """Ask only for entries that start at or after the bookmark or ``start_date``."""
+        """Ask for one user's entries starting from the (padded) bound in the context."""
         params = super().get_url_params(context, next_page_token)
-        if since := self.get_starting_timestamp(context):
-            params["start"] = since.astimezone(timezone.utc).strftime(QUERY_TIME_FORMAT)
+        if context and context.get("since"):
+            params["start"] = query_time(context["since"] - TIME_ZONE_PADDING)
         return params
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        """Read the workspace's history, or its changes since the last sync."""
+        assert context is not None
+        workspace_id = context["workspaceId"]
+        state = self.get_context_state(context)
+        sync_started = datetime.now(timezone.utc)
+        last_sync = parse_time(state["changes_since"]) if state.get("changes_since") else None
+
+        if last_sync is None:
+            records = self._history(workspace_id)
+        else:
+            records = self._changes(workspace_id, last_sync, state.get("running_timers") or {})
+
+        emitted: set[str] = set()
+        running: dict[str, str] = {}
+        for record in records:
+            if record["id"] in emitted:
+                continue
+            emitted.add(record["id"])
+            interval = record.get("timeInterval") or {}
+            if interval.get("end") is None and not record.get("_sdc_deleted_at"):
+                running.setdefault(record["userId"], interval["start"])
+            yield record
+        # Reached only once every record of the workspace has been emitted.
+        state["changes_since"] = query_time(sync_started)
+        state["running_timers"] = running
 
     def post_process(
         self, row: dict[str, t.Any], context: Context | None = None
@@ -45,3 +88,73 @@ class TimeEntriesStream(WorkspaceStream):
         row = super().post_process(row, context) or row
         row["start"] = (row.get("timeInterval") or {}).get("start")
         return row
+
+    def _history(self, workspace_id: str) -> Iterator[Record]:
+        """Every user's entries since ``start_date`` (the whole history without it)."""
+        start_date = self.config.get("start_date")
+        since = parse_time(start_date) if start_date else None
+        for user_id in self._user_ids(workspace_id):
+            yield from self._user_entries(workspace_id, user_id, since)
+
+    def _changes(
+        self, workspace_id: str, last_sync: datetime, running_timers: dict[str, str]
+    ) -> Iterator[Record]:
+        """Entries changed since the last sync, then users whose timer was running."""
+        lookback = timedelta(days=self.config.get("lookback_days", 0))
+        since = last_sync - max(lookback, SAFETY_OVERLAP)
+        changes = self._feed(workspace_id, since)
+        if changes is None:
+            window_start = datetime.now(timezone.utc) - lookback
+            for user_id in self._user_ids(workspace_id):
+                yield from self._user_entries(workspace_id, user_id, window_start)
+        else:
+            for change in changes.values():
+                record = dict(change.document)
+                if change.deleted_at:
+                    record["_sdc_deleted_at"] = change.deleted_at
+                yield record
+        for user_id, timer_start in running_timers.items():
+            yield from self._user_entries(workspace_id, user_id, parse_time(timer_start))
+
+    def _feed(self, workspace_id: str, since: datetime) -> dict[str, Change] | None:
+        """Read TIME_ENTRY changes; None if the feed is switched off or refused."""
+        reason = "use_change_feed is off"
+        if self.config.get("use_change_feed"):
+            try:
+                return read_changes(
+                    self.tap, workspace_id, ["TIME_ENTRY"], since, datetime.now(timezone.utc)
+                )
+            except ClockifyError as error:
+                if error.status not in FEED_UNAVAILABLE:
+                    raise
+                reason = f"the change feed is unavailable for workspace {workspace_id}: {error}"
+        self.logger.warning(
+            "Re-reading each user's last %s days because %s. Edits and deletions of "
+            "older entries are not captured.",
+            self.config.get("lookback_days"),
+            reason,
+        )
+        return None
+
+    def _user_entries(
+        self, workspace_id: str, user_id: str, since: datetime | None
+    ) -> Iterator[Record]:
+        """One user's entries starting at or after ``since`` (exactly: the query is padded)."""
+        context = {"workspaceId": workspace_id, "userId": user_id, "since": since}
+        for record in self.request_records(context):
+            start = (record.get("timeInterval") or {}).get("start")
+            if since is None or (start and parse_time(start) >= since):
+                yield record
+
+    def _user_ids(self, workspace_id: str) -> list[str]:
+        """Ids of the workspace's members of every status."""
+        return t.cast("UsersStream", self.tap.streams["users"]).member_ids(workspace_id)
+
+
+class InProgressTimeEntriesStream(WorkspaceStream):
+    """Timers running right now, workspace-wide (paged at most 1000, reference §4)."""
+
+    name = "in_progress_time_entries"
+    path = "/workspaces/{workspaceId}/time-entries/status/in-progress"
+    max_page_size = 1000
+    schema = StreamSchema(SCHEMAS)

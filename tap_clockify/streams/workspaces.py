@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import typing as t
+from datetime import datetime, timedelta, timezone
 
+from tap_clockify.change_feed import FEED_UNAVAILABLE, SAFETY_OVERLAP, query_time, read_changes
 from tap_clockify.client import ClockifyStream
 from tap_clockify.errors import ClockifyError
 from tap_clockify.schemas import SCHEMAS, StreamSchema
+from tap_clockify.timeutil import parse_time
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from singer_sdk.helpers.types import Context, Record
+
+    from tap_clockify.tap import TapClockify
 
 #: Every account status, so LIMITED and deleted accounts are not dropped (reference §5).
 ACCOUNT_STATUSES = (
@@ -49,11 +54,62 @@ class WorkspacesStream(ClockifyStream):
 
 
 class WorkspaceStream(ClockifyStream):
-    """A stream read once per workspace; its records carry ``workspaceId``."""
+    """A stream read once per workspace; its records carry ``workspaceId``.
+
+    Streams naming a ``deletions_feed_type`` are still read in full each run, and then
+    also report, from the change feed, what was deleted since the previous run: deleted
+    objects vanish from Clockify's lists, so only the feed can tell (reference §8).
+    """
 
     parent_stream_type: type[ClockifyStream] | None = WorkspacesStream
     state_partitioning_keys = ("workspaceId",)
     primary_keys: t.Sequence[str] = ("workspaceId", "id")
+    #: The change-feed entity type whose deletions the stream emits, if any.
+    deletions_feed_type: t.ClassVar[str | None] = None
+
+    def __init__(self, tap: TapClockify) -> None:
+        super().__init__(tap=tap)
+        self._deletions_read: set[str] = set()
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        """Read the records, then (once per workspace and run) the deletions."""
+        yield from super().get_records(context)
+        if self.deletions_feed_type and context:
+            yield from self._deletions(context)
+
+    def _deletions(self, context: Context) -> Iterator[Record]:
+        """Yield objects deleted since the previous run, with ``_sdc_deleted_at`` set."""
+        workspace_id = context["workspaceId"]
+        if workspace_id in self._deletions_read:
+            return
+        self._deletions_read.add(workspace_id)
+        state = self.get_context_state(context)
+        now = datetime.now(timezone.utc)
+        if state.get("changes_since") and self.config.get("use_change_feed"):
+            lookback = timedelta(days=self.config.get("lookback_days", 0))
+            since = parse_time(state["changes_since"]) - max(lookback, SAFETY_OVERLAP)
+            try:
+                changes = read_changes(
+                    self.tap,
+                    workspace_id,
+                    [self.deletions_feed_type or ""],
+                    since,
+                    now,
+                    kinds=("deleted",),
+                )
+            except ClockifyError as error:
+                if error.status not in FEED_UNAVAILABLE:
+                    raise
+                self.logger.warning(
+                    "Deleted %s are not reported for workspace %s: %s",
+                    self.name,
+                    workspace_id,
+                    error,
+                )
+                changes = {}
+            for change in changes.values():
+                yield {**change.document, "_sdc_deleted_at": change.deleted_at}
+        state["changes_since"] = query_time(now)
 
 
 class UsersStream(WorkspaceStream):
@@ -74,9 +130,21 @@ class UsersStream(WorkspaceStream):
         "sort-order": "ASCENDING",
     }
 
-    def get_child_context(self, record: Record, context: Context | None) -> Context:
-        """Time entries are read per user."""
-        return {"workspaceId": record["workspaceId"], "userId": record["id"]}
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        """Read the members, remembering their ids for streams read per user."""
+        ids = []
+        for record in super().get_records(context):
+            ids.append(record["id"])
+            yield record
+        if context:
+            self.tap.member_ids[context["workspaceId"]] = ids
+
+    def member_ids(self, workspace_id: str) -> list[str]:
+        """Ids of a workspace's members: from this run's sync if done, else one more read."""
+        if workspace_id not in self.tap.member_ids:
+            records = self.request_records({"workspaceId": workspace_id})
+            self.tap.member_ids[workspace_id] = [record["id"] for record in records]
+        return self.tap.member_ids[workspace_id]
 
 
 class UserGroupsStream(WorkspaceStream):
