@@ -97,6 +97,16 @@ def run_tap(
     return result
 
 
+def catalog_selecting(tmp_path: Path, config: dict[str, Any], *streams: str) -> dict[str, Any]:
+    """Discover the catalog and select only ``streams`` (parents are still read as needed)."""
+    catalog = json.loads(run_tap(tmp_path, config, "--discover").stdout)
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] in streams
+    return catalog
+
+
 @pytest.fixture(scope="session")
 def fake_clockify() -> Iterator[FakeClockify]:
     """The default dataset, shared read-only by every test that does not change it."""

@@ -14,6 +14,8 @@ SETTINGS = {
     "api_url",
     "reports_url",
     "requests_per_second",
+    "lookback_days",
+    "use_change_feed",
 }
 STREAMS = {
     "workspaces",
@@ -25,6 +27,7 @@ STREAMS = {
     "tags",
     "custom_fields",
     "time_entries",
+    "in_progress_time_entries",
 }
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import pytest
 import requests
 
 from tap_clockify.pagination import ClockifyPaginator
-from tests.conftest import run_tap, tap_config
+from tests.conftest import catalog_selecting, run_tap, tap_config
 from tests.fake_clockify import DatasetSpec
 
 
@@ -59,13 +58,7 @@ def sync_tags(tmp_path, server):
     """Sync only the tags stream (and its parent) of one workspace."""
     workspace_id = server.workspace_ids[0]
     config = tap_config(server, workspace_ids=[workspace_id])
-    discovered = run_tap(tmp_path, config, "--discover")
-    catalog = json.loads(discovered.stdout)
-    for entry in catalog["streams"]:
-        selected = entry["tap_stream_id"] == "tags"
-        for metadata in entry["metadata"]:
-            if metadata["breadcrumb"] == []:
-                metadata["metadata"]["selected"] = selected
+    catalog = catalog_selecting(tmp_path, config, "tags")
     server.reset_requests()
     result = run_tap(tmp_path, config, catalog=catalog)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -99,6 +92,8 @@ def test_largest_page_size_is_asked_first(full_sync):
     for path, size in sizes.items():
         if path.endswith("/custom-fields"):
             assert size == "200"
+        elif path.endswith("/in-progress"):
+            assert size == "1000"
         elif path.endswith("/workspaces") or path.endswith("/user"):
             assert size is None
         else:

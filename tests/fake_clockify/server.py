@@ -220,6 +220,9 @@ class FakeClockify:
         self.last_page_header = last_page_header
         self.latency = latency
         self.deletion_lag = deletion_lag  # seconds before a deletion shows in /entities/deleted
+        # The key owner's profile zone. Clockify reportedly reads the per-user time-entry
+        # `start`/`end` filters as wall-clock time there, even when sent with Z (§8).
+        self.owner_time_zone: timezone = timezone.utc
         self.page_size_caps: dict[str, int] = dict(DEFAULT_PAGE_SIZE_CAPS)
         self.requests: list[RequestRecord] = []
         self._host = host
@@ -358,6 +361,9 @@ class FakeClockify:
                 elif stream == "time_entries":
                     for user in self._users_sorted(ws_id, "EMAIL"):
                         out += self._entries_sorted(ws_id, user["id"])
+                elif stream == "in_progress_time_entries":
+                    entries = self.dataset.records("time_entries", ws_id)
+                    out += [e for e in entries if e["timeInterval"]["end"] is None]
                 elif stream in _SORTED_STREAMS:
                     out += _sort(self.dataset.records(stream, ws_id), _NAME_OR_ID["NAME"], None)
                 elif stream == "workspaces":
@@ -650,7 +656,7 @@ class FakeClockify:
         self._workspace(ws_id)
         if self.dataset.get("users", ws_id, user_id) is None:
             raise ApiError(404, "User not found", 501)
-        start, end = query.timestamp("start"), query.timestamp("end")
+        start, end = (self._owner_wall_clock(query.timestamp(name)) for name in ("start", "end"))
         query.timestamp("get-week-before")  # validated only
         query.boolean("hydrated")  # accepted, but the response shape stays TimeEntryWithRatesDtoV1
         in_progress = query.boolean("in-progress")
@@ -678,6 +684,10 @@ class FakeClockify:
         return self._page(
             template, [e for e in self._entries_sorted(ws_id, user_id) if keep(e)], query
         )
+
+    def _owner_wall_clock(self, moment: datetime | None) -> datetime | None:
+        """Reinterpret a UTC filter bound as wall-clock time in the owner's zone."""
+        return moment.replace(tzinfo=self.owner_time_zone) if moment else None
 
     def _get_in_progress(self, template: str, params: dict[str, str], query: Query) -> Reply:
         ws_id = params["workspaceId"]
