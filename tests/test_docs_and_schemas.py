@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tap_clockify.streams import STREAM_TYPES
 from tests.conftest import TAP
@@ -68,3 +69,17 @@ def test_schemas_are_what_the_generator_makes(tmp_path):
     for generated in tmp_path.glob("*.json"):
         committed = ROOT / "tap_clockify" / "schemas" / generated.name
         assert committed.read_text() == generated.read_text(), generated.name
+
+
+def test_meltano_yml_declares_every_setting_of_the_tap():
+    about = json.loads(
+        subprocess.run([TAP, "--about", "--format=json"], capture_output=True, text=True).stdout
+    )
+    builtin = ("stream_map", "faker_config", "flattening_", "batch_config")
+    ours = {s for s in about["settings"]["properties"] if not s.startswith(builtin)}
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    (extractor,) = project["plugins"]["extractors"]
+    settings = {setting["name"]: setting for setting in extractor["settings"]}
+    assert set(settings) == ours
+    assert settings["api_key"]["sensitive"] is True
+    assert all(setting.get("kind") and setting.get("description") for setting in settings.values())
