@@ -36,11 +36,14 @@ from .data import (
     iso_millis,
     utc_now,
 )
+from .reports import MAX_PAGE_SIZE as REPORT_PAGE_SIZE_CAP
+from .reports import ReportError, detailed_report, report_entry
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
 API_PREFIX = "/api/v1"
+REPORTS_PREFIX = "/reports/v1"
 REPORTS_PREFIX = "/reports/v1"
 DEFAULT_PAGE_SIZE_CAP = 5000
 DEFAULT_PAGE_SIZE = 50
@@ -78,6 +81,7 @@ class RequestRecord:
     path: str
     query: dict[str, list[str]]
     status: int
+    body: bytes = b""
 
 
 class ApiError(Exception):
@@ -113,8 +117,19 @@ class _Fault:
 class Query:
     """Typed access to query parameters; every malformed value is a 400, as in Clockify."""
 
-    def __init__(self, raw: dict[str, list[str]]) -> None:
+    def __init__(self, raw: dict[str, list[str]], body: bytes = b"") -> None:
         self.raw = raw
+        self.body = body
+
+    def json_body(self) -> dict[str, Any]:
+        """The request's JSON object body (POST endpoints); 400 if it is not one."""
+        try:
+            parsed = json.loads(self.body or b"{}")
+        except ValueError:
+            raise ApiError(400, "Malformed JSON request", 501) from None
+        if not isinstance(parsed, dict):
+            raise ApiError(400, "Malformed JSON request", 501)
+        return parsed
 
     def one(self, name: str) -> str | None:
         values = self.raw.get(name)
@@ -223,6 +238,8 @@ class FakeClockify:
         # The key owner's profile zone. Clockify reportedly reads the per-user time-entry
         # `start`/`end` filters as wall-clock time there, even when sent with Z (§8).
         self.owner_time_zone: timezone = timezone.utc
+        # Clockify's docs show reports as `timeentries`/`_id`, its spec as `timeEntries`/`get_id`.
+        self.report_spelling: Literal["docs", "spec"] = "docs"
         self.page_size_caps: dict[str, int] = dict(DEFAULT_PAGE_SIZE_CAPS)
         self.requests: list[RequestRecord] = []
         self._host = host
@@ -235,8 +252,10 @@ class FakeClockify:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
+        # (host prefix, method, pattern, template, handler); templates are host-relative.
         self._routes = [
-            (_compile(template), template, handler) for template, handler in self._route_table()
+            (prefix, method, _compile(template), template, handler)
+            for prefix, method, template, handler in self._route_table()
         ]
 
     # ----------------------------------------------------------------- lifecycle
@@ -361,6 +380,10 @@ class FakeClockify:
                 elif stream == "time_entries":
                     for user in self._users_sorted(ws_id, "EMAIL"):
                         out += self._entries_sorted(ws_id, user["id"])
+                elif stream == "detailed_report":
+                    entries = self.dataset.records("time_entries", ws_id)
+                    finished = [e for e in entries if e["timeInterval"]["end"] is not None]
+                    out += [report_entry(self.dataset, ws_id, e) for e in finished]
                 elif stream == "in_progress_time_entries":
                     entries = self.dataset.records("time_entries", ws_id)
                     out += [e for e in entries if e["timeInterval"]["end"] is None]
@@ -374,7 +397,9 @@ class FakeClockify:
 
     # ----------------------------------------------------------------- request handling
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str]) -> Answer | None:
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes = b""
+    ) -> Answer | None:
         """Answer one request; ``None`` means drop the connection. Called by the handler."""
         parts = urlsplit(raw_path)
         path = parts.path
@@ -388,10 +413,10 @@ class FakeClockify:
         elif fault is not None:
             answer = fault
         else:
-            answer = self._dispatch(method, path, query, headers)
+            answer = self._dispatch(method, path, query, headers, body)
         status = answer[0] if answer else 0
         with self._lock:
-            self.requests.append(RequestRecord(method, path, query, status))
+            self.requests.append(RequestRecord(method, path, query, status, body))
         return answer
 
     def _fault_for(self, path: str) -> Answer | Literal["drop"] | None:
@@ -411,21 +436,25 @@ class FakeClockify:
         return None
 
     def _dispatch(
-        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        body: bytes,
     ) -> Answer:
         try:
             if headers.get("x-api-key") != self.api_key:
                 raise ApiError(401, "Api key does not exist", 4003)
-            if not path.startswith(API_PREFIX + "/"):
-                raise ApiError(404, "No static resource " + path.lstrip("/") + ".", 3000)
-            relative = path[len(API_PREFIX) :]
-            for pattern, template, handler in self._routes:
-                match = pattern.match(relative)
+            for prefix, route_method, pattern, template, handler in self._routes:
+                if not path.startswith(prefix + "/"):
+                    continue
+                match = pattern.match(path[len(prefix) :])
                 if match:
-                    if method != "GET":
+                    if method != route_method:
                         raise ApiError(405, f"Request method '{method}' is not supported", 3000)
                     with self.dataset.lock:
-                        reply = handler(template, match.groupdict(), Query(query))
+                        reply = handler(template, match.groupdict(), Query(query, body))
                         body = json.dumps(reply.body, separators=(",", ":")).encode()
                     return reply.status, body, {"Content-Type": "application/json", **reply.headers}
             raise ApiError(404, "No static resource " + path.lstrip("/") + ".", 3000)
@@ -435,24 +464,29 @@ class FakeClockify:
 
     # ----------------------------------------------------------------- routes
 
-    def _route_table(self) -> list[tuple[str, Callable[[str, dict[str, str], Query], Reply]]]:
+    def _route_table(
+        self,
+    ) -> list[tuple[str, str, str, Callable[[str, dict[str, str], Query], Reply]]]:
+        """Every route: host prefix, method, host-relative template, handler."""
         ws = "/workspaces/{workspaceId}"
+        api, reports = API_PREFIX, REPORTS_PREFIX
         return [
-            ("/user", self._get_user),
-            ("/workspaces", self._get_workspaces),
-            (ws, self._get_workspace),
-            (ws + "/users", self._get_users),
-            (ws + "/user-groups", self._get_user_groups),
-            (ws + "/clients", self._get_clients),
-            (ws + "/projects", self._get_projects),
-            (ws + "/projects/{projectId}/tasks", self._get_tasks),
-            (ws + "/tags", self._get_tags),
-            (ws + "/custom-fields", self._get_custom_fields),
-            (ws + "/user/{userId}/time-entries", self._get_time_entries),
-            (ws + "/time-entries/status/in-progress", self._get_in_progress),
-            (ws + "/entities/created", self._get_feed),
-            (ws + "/entities/updated", self._get_feed),
-            (ws + "/entities/deleted", self._get_feed),
+            (api, "GET", "/user", self._get_user),
+            (api, "GET", "/workspaces", self._get_workspaces),
+            (api, "GET", ws, self._get_workspace),
+            (api, "GET", ws + "/users", self._get_users),
+            (api, "GET", ws + "/user-groups", self._get_user_groups),
+            (api, "GET", ws + "/clients", self._get_clients),
+            (api, "GET", ws + "/projects", self._get_projects),
+            (api, "GET", ws + "/projects/{projectId}/tasks", self._get_tasks),
+            (api, "GET", ws + "/tags", self._get_tags),
+            (api, "GET", ws + "/custom-fields", self._get_custom_fields),
+            (api, "GET", ws + "/user/{userId}/time-entries", self._get_time_entries),
+            (api, "GET", ws + "/time-entries/status/in-progress", self._get_in_progress),
+            (api, "GET", ws + "/entities/created", self._get_feed),
+            (api, "GET", ws + "/entities/updated", self._get_feed),
+            (api, "GET", ws + "/entities/deleted", self._get_feed),
+            (reports, "POST", ws + "/reports/detailed", self._post_detailed_report),
         ]
 
     def _page(
@@ -685,6 +719,21 @@ class FakeClockify:
             template, [e for e in self._entries_sorted(ws_id, user_id) if keep(e)], query
         )
 
+    def _post_detailed_report(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        try:
+            cap = self.page_size_caps.get(template, REPORT_PAGE_SIZE_CAP)
+            report = detailed_report(
+                self.dataset, ws_id, query.json_body(), self.owner_time_zone, cap
+            )
+        except ReportError as error:
+            raise ApiError(400, str(error), 501) from None
+        if self.report_spelling == "spec":
+            entries = [{"get_id": e.pop("_id"), **e} for e in report.pop("timeentries")]
+            report["timeEntries"] = entries
+        return Reply(report)
+
     def _owner_wall_clock(self, moment: datetime | None) -> datetime | None:
         """Reinterpret a UTC filter bound as wall-clock time in the owner's zone."""
         return moment.replace(tzinfo=self.owner_time_zone) if moment else None
@@ -897,10 +946,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)  # drain bodies of unsupported methods
+        body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        answer = self.server.app.handle(self.command, self.path, headers)
+        answer = self.server.app.handle(self.command, self.path, headers, body)
         if answer is None:
             self.close_connection = True
             with contextlib.suppress(OSError):
