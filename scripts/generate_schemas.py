@@ -58,6 +58,41 @@ DELETED_AT: Schema = {
     },
 }
 
+NUMBER: Schema = {"type": ["number", "null"]}
+STRING: Schema = {"type": ["string", "null"]}
+# Rate, amount and entry fields that detailed-report entries carry beyond the spec's
+# TimeEntryDto (reference §7: "plus rate/amount/custom-field data"). Amounts stay numbers.
+REPORT_AMOUNTS: Schema = {
+    "type": {"type": ["string", "null"], "description": "REGULAR, BREAK, HOLIDAY or TIME_OFF."},
+    "isLocked": {"type": ["boolean", "null"], "description": "Whether the entry is locked."},
+    "kioskId": {"type": ["string", "null"], "description": "Kiosk the entry came from."},
+    "currency": {"type": ["string", "null"], "description": "Currency of the amounts."},
+    "rate": {**NUMBER, "description": "Billable hourly rate, in minor units."},
+    "earnedRate": {**NUMBER, "description": "Earned hourly rate, in minor units."},
+    "costRate": {**NUMBER, "description": "Cost hourly rate, in minor units."},
+    "amount": {**NUMBER, "description": "Billable amount, in minor units."},
+    "costAmount": {**NUMBER, "description": "Cost amount, in minor units."},
+    "amounts": {
+        "type": ["array", "null"],
+        "description": "Amounts by type (EARNED, COST, PROFIT).",
+        "items": {
+            "type": ["object", "null"],
+            "properties": {"type": {"type": ["string", "null"]}, "value": NUMBER},
+        },
+    },
+    "customFields": {
+        "type": ["array", "null"],
+        "description": "Custom field values of the entry.",
+        "items": {
+            "type": ["object", "null"],
+            "properties": {
+                **{key: STRING for key in ("customFieldId", "name", "timeEntryId", "type")},
+                "value": {"type": ["string", "number", "boolean", "object", "array", "null"]},
+            },
+        },
+    },
+}
+
 STREAMS: dict[str, Stream] = {
     "workspaces": Stream("WorkspaceDtoV1"),
     "users": Stream("UserDtoV1", extra_properties=WORKSPACE_ID),
@@ -89,6 +124,22 @@ STREAMS: dict[str, Stream] = {
         },
     ),
     "in_progress_time_entries": Stream("TimeEntryWithRatesDtoV1", extra_properties=WORKSPACE_ID),
+    "detailed_report": Stream(
+        "TimeEntryDto",
+        extra_properties={
+            "id": {"type": ["string", "null"], "description": "The entry's id (sent as _id)."},
+            "start": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "Copy of timeInterval.start: the tap's replication key.",
+            },
+            # In real reports though missing from this component (reference §7).
+            **REPORT_AMOUNTS,
+            **WORKSPACE_ID,
+        },
+        # The spec's name for the id; responses say _id. The tap emits it as id.
+        drop=("get_id",),
+    ),
 }
 
 # Where the spec disagrees with real responses. Keys are "Component" (replaces the component

@@ -170,12 +170,7 @@ class ClockifyStream(RESTStream[int]):
             kind = response.headers.get("Content-Type", "unknown content type")
             msg = f"Clockify sent a body that is not JSON ({kind}) from {endpoint(response)}"
             raise ClockifyError(msg) from None
-        if self.records_jsonpath == "$[*]":
-            records = payload if isinstance(payload, list) else None
-        elif isinstance(payload, dict):
-            records = list(extract_jsonpath(self.records_jsonpath, payload))
-        else:
-            records = None
+        records = self.extract_records(payload)
         if records is None or not all(isinstance(record, dict) for record in records):
             msg = (
                 f"Unexpected response shape from {endpoint(response)}: "
@@ -183,6 +178,14 @@ class ClockifyStream(RESTStream[int]):
             )
             raise ClockifyError(msg)
         return records
+
+    def extract_records(self, payload: t.Any) -> list[t.Any] | None:
+        """Find the records in a decoded body (``records_jsonpath``); None if misshapen."""
+        if self.records_jsonpath == "$[*]":
+            return payload if isinstance(payload, list) else None
+        if isinstance(payload, dict):
+            return list(extract_jsonpath(self.records_jsonpath, payload))
+        return None
 
     def page_records(self, response: requests.Response) -> list[dict[str, t.Any]]:
         """Return a validated page's records (decoded once, shared with the paginator)."""

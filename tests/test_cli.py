@@ -28,6 +28,7 @@ STREAMS = {
     "custom_fields",
     "time_entries",
     "in_progress_time_entries",
+    "detailed_report",
 }
 
 

@@ -1,6 +1,7 @@
 """Every stream the tap offers, grouped by Clockify area."""
 
 from tap_clockify.streams.projects import ClientsStream, ProjectsStream, TagsStream, TasksStream
+from tap_clockify.streams.reports import DetailedReportStream
 from tap_clockify.streams.time_entries import InProgressTimeEntriesStream, TimeEntriesStream
 from tap_clockify.streams.workspaces import (
     CustomFieldsStream,
@@ -20,6 +21,7 @@ STREAM_TYPES = (
     CustomFieldsStream,
     TimeEntriesStream,
     InProgressTimeEntriesStream,
+    DetailedReportStream,
 )
 
 __all__ = ["STREAM_TYPES"]
