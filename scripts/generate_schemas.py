@@ -140,6 +140,63 @@ STREAMS: dict[str, Stream] = {
         # The spec's name for the id; responses say _id. The tap emits it as id.
         drop=("get_id",),
     ),
+    "expenses": Stream(
+        "ExpensesAndTotalsDtoV1", records_at=("expenses", "expenses"), extra_properties=WORKSPACE_ID
+    ),
+    "expense_categories": Stream(
+        "ExpenseCategoriesWithCountDtoV1", records_at=("categories",), extra_properties=WORKSPACE_ID
+    ),
+    "invoices": Stream(
+        "InvoicesListDtoV1", records_at=("invoices",), extra_properties=WORKSPACE_ID
+    ),
+    "invoice_payments": Stream(
+        "InvoicePaymentDtoV1",
+        extra_properties={
+            "invoiceId": {
+                "type": ["string", "null"],
+                "description": "Invoice the payment belongs to (injected by the tap).",
+            },
+            **WORKSPACE_ID,
+        },
+    ),
+    "holidays": Stream("HolidayDtoV1", extra_properties=WORKSPACE_ID),
+    "time_off_policies": Stream("PolicyDtoV1", extra_properties=WORKSPACE_ID),
+    "time_off_requests": Stream(
+        "TimeOffRequestsWithCountV1Dto", records_at=("requests",), extra_properties=WORKSPACE_ID
+    ),
+    "time_off_balances": Stream(
+        "BalancesWithCountDtoV1", records_at=("balances",), extra_properties=WORKSPACE_ID
+    ),
+    "approval_requests": Stream(
+        "ApprovalDetailsDtoV1",
+        extra_properties={
+            "id": {
+                "type": ["string", "null"],
+                "description": "Copy of approvalRequest.id: the record's key (lifted by the tap).",
+            },
+            **WORKSPACE_ID,
+        },
+    ),
+    "scheduling_assignments": Stream("AssignmentHydratedDtoV1", extra_properties=WORKSPACE_ID),
+    "webhooks": Stream(
+        "WebhooksDtoV1",
+        records_at=("webhooks",),
+        extra_properties=WORKSPACE_ID,
+        drop=("authToken",),  # the secret Clockify signs deliveries with
+    ),
+    "shared_reports": Stream(
+        "SharedReportsAndCountDtoV1", records_at=("reports",), extra_properties=WORKSPACE_ID
+    ),
+    "member_profiles": Stream(
+        "MemberProfileDtoV1",
+        extra_properties={
+            "userId": {
+                "type": ["string", "null"],
+                "description": "Member the profile belongs to (injected by the tap).",
+            },
+            **WORKSPACE_ID,
+        },
+    ),
 }
 
 # Where the spec disagrees with real responses. Keys are "Component" (replaces the component
@@ -155,6 +212,12 @@ SPEC_FIXES: dict[str, Schema] = {
     "TimeIntervalDtoV1.duration": {
         "type": ["string", "null"],
         "description": "ISO-8601 duration such as PT1H30M; null while the timer runs.",
+    },
+    # A list of days in responses (the spec's own example is one), declared as a single day.
+    "MemberProfileDtoV1.workingDays": {
+        "type": ["array", "null"],
+        "items": {"type": ["string", "null"]},
+        "description": "Days of the week the member works, e.g. MONDAY.",
     },
     # Documented as milliseconds (example "60000"); kept as the raw string returned (§9).
     "ProjectDtoV1.duration": {
@@ -239,6 +302,8 @@ class SchemaConverter:
                 return {"type": list(ANY_VALUE_TYPES) if holds_any_value else ["object", "null"]}
             properties: Schema = {}
             for name, prop in node["properties"].items():
+                if prop.get("writeOnly"):
+                    continue  # Only ever sent to Clockify, never returned.
                 fix_key = f"{owner}.{name}"
                 if fix_key in SPEC_FIXES:
                     self.applied_fixes.add(fix_key)
