@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.fake_clockify import DatasetSpec, FakeClockify, build_dataset
+from tests.fake_clockify.data import APPROVAL_STATES
 
 KEY = "test-key"
 ANCHOR = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
@@ -35,10 +36,27 @@ def fresh():
 
 def get(server: FakeClockify, path: str, key: str | None = KEY, **params: Any):
     """GET ``path`` (relative to /api/v1); return status, headers and decoded body."""
-    query = urllib.parse.urlencode({k.replace("_", "-"): v for k, v in params.items()}, doseq=True)
-    request = urllib.request.Request(f"{server.api_url}{path}?{query}")
+    query = {k.replace("_", "-"): v for k, v in params.items()}
+    return call(server, "GET", server.api_url + path, key=key, **query)
+
+
+def call(
+    server: FakeClockify,
+    method: str,
+    url: str,
+    body: Any = None,
+    content_type: str = "application/json",
+    key: str | None = KEY,
+    **params: Any,
+):
+    """Send any request to a full URL; return status, headers and decoded body."""
+    query = urllib.parse.urlencode(params, doseq=True)
+    data = body if isinstance(body, bytes) else None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{url}?{query}", data=data, method=method)
     if key is not None:
         request.add_header("X-Api-Key", key)
+    if data is not None:
+        request.add_header("Content-Type", content_type)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             status, headers, raw = response.status, response.headers, response.read()
@@ -357,3 +375,201 @@ def test_standalone_cli() -> None:
             process.terminate()
             process.wait(timeout=10)
     assert process.returncode == 0
+
+
+# --------------------------------------------------------------------------- paid features
+
+
+def search_time_off(server: FakeClockify, ws: str, **body: Any):
+    return call(server, "POST", f"{server.api_url}/workspaces/{ws}/time-off/requests", body)
+
+
+PAID_LISTS = {
+    "/expenses": "EXPENSES",
+    "/expenses/categories": "EXPENSES",
+    "/invoices": "INVOICING",
+    "/holidays": "TIME_OFF",
+    "/time-off/policies": "TIME_OFF",
+    "/approval-requests": "APPROVAL",
+    "/custom-fields": "CUSTOM_FIELDS",
+}
+
+
+def test_paid_features_are_refused_on_a_free_plan() -> None:
+    spec = DatasetSpec(anchor=ANCHOR, free_plan_workspaces=1)
+    with FakeClockify(build_dataset(spec), api_key=KEY) as fake:
+        paid, free = fake.workspace_ids
+        assert get(fake, f"/workspaces/{free}")[2]["featureSubscriptionType"] == "FREE"
+        for path, feature in PAID_LISTS.items():
+            assert get(fake, f"/workspaces/{paid}{path}")[0] == 200, path
+            status, _, body = get(fake, f"/workspaces/{free}{path}")
+            assert (status, feature in body["message"]) == (403, True), path
+        assert search_time_off(fake, free)[0] == 403
+        window = {"start": "2026-01-01T00:00:00Z", "end": "2026-02-01T00:00:00Z"}
+        assert get(fake, f"/workspaces/{free}/scheduling/assignments/all", **window)[0] == 403
+        for free_path in ("/webhooks", "/users", "/tags"):
+            assert get(fake, f"/workspaces/{free}{free_path}")[0] == 200
+        assert fake.ground_truth("expenses", free) == []
+        assert fake.ground_truth("expenses", paid)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/expenses",
+        "/expenses/categories",
+        "/holidays",
+        "/time-off/policies",
+        "/approval-requests",
+    ],
+)
+def test_paid_lists_cap_page_size_at_200(server: FakeClockify, path: str) -> None:
+    ws = server.workspace_ids[0]
+    assert get(server, f"/workspaces/{ws}{path}", page_size=200)[0] == 200
+    status, _, body = get(server, f"/workspaces/{ws}{path}", page_size=201)
+    assert (status, "page-size" in body["message"]) == (400, True)
+
+
+def test_wrapped_lists_say_where_their_records_are(server: FakeClockify) -> None:
+    ws = server.workspace_ids[0]
+    base = f"/workspaces/{ws}"
+    status, headers, expenses = get(server, base + "/expenses", page_size=5)
+    assert headers["Last-Page"] == "false"
+    assert len(expenses["expenses"]["expenses"]) == 5
+    assert expenses["expenses"]["count"] == len(server.ground_truth("expenses", ws))
+    assert {"dailyTotals", "weeklyTotals"} <= set(expenses)
+    assert set(get(server, base + "/expenses/categories")[2]) == {"categories", "count"}
+    assert set(get(server, base + "/invoices")[2]) == {"invoices", "total"}
+    policy = server.ground_truth("time_off_policies", ws)[0]["id"]
+    balances = get(server, f"{base}/time-off/balance/policy/{policy}")[2]
+    assert set(balances) == {"balances", "count"}
+    status, headers, webhooks = get(server, base + "/webhooks")
+    assert "Last-Page" not in headers
+    assert set(webhooks) == {"webhooks", "workspaceWebhookCount"}
+    assert all(w["authToken"] for w in webhooks["webhooks"])  # Clockify sends the secret
+    status, headers, reports = call(
+        server, "GET", f"{server.reports_url}{base}/shared-reports", page=1, pageSize=2
+    )
+    assert (status, headers["Last-Page"], len(reports["reports"])) == (200, "false", 2)
+    assert reports["count"] == len(server.ground_truth("shared_reports", ws))
+
+
+def test_expense_categories_default_to_active_ones(server: FakeClockify) -> None:
+    path = f"/workspaces/{server.workspace_ids[0]}/expenses/categories"
+    default = get(server, path)[2]["categories"]
+    archived = get(server, path, archived="true")[2]["categories"]
+    assert default
+    assert archived
+    assert not any(c["archived"] for c in default)
+    assert all(c["archived"] for c in archived)
+
+
+def test_approvals_filter_on_one_state_and_default_to_pending(server: FakeClockify) -> None:
+    path = f"/workspaces/{server.workspace_ids[0]}/approval-requests"
+    default = get(server, path)[2]
+    assert {a["approvalRequest"]["status"]["state"] for a in default} == {"PENDING"}
+    assert all("id" not in a for a in default)  # the id is nested only
+    counts = [len(get(server, path, status=state)[2]) for state in APPROVAL_STATES]
+    assert all(counts)
+    assert sum(counts) == len(server.ground_truth("approval_requests", server.workspace_ids[0]))
+    assert get(server, path, status="REJECTED")[0] == 400
+
+
+def test_time_off_search_is_a_post_with_a_json_body(server: FakeClockify) -> None:
+    ws = server.workspace_ids[0]
+    url = f"{server.api_url}/workspaces/{ws}/time-off/requests"
+    everything = server.ground_truth("time_off_requests", ws)
+    status, headers, body = search_time_off(server, ws, statuses=["ALL"], pageSize=200)
+    assert (status, headers["Last-Page"], body["count"]) == (200, "true", len(everything))
+    created = sorted(r["createdAt"] for r in everything)
+    since = created[len(created) // 2]
+    newer = search_time_off(server, ws, start=since, pageSize=200)[2]["requests"]
+    assert sorted(r["createdAt"] for r in newer) == [c for c in created if c >= since]
+    user = everything[0]["userId"]
+    mine = search_time_off(server, ws, users=[user], statuses=["APPROVED"])[2]["requests"]
+    assert {(r["userId"], r["status"]["statusType"]) for r in mine} <= {(user, "APPROVED")}
+    assert search_time_off(server, ws, pageSize=201)[0] == 400
+    assert search_time_off(server, ws, page=1001)[0] == 400
+    assert search_time_off(server, ws, statuses=["GONE"])[0] == 400
+    assert search_time_off(server, ws, start="2026-01-01")[0] == 400
+    assert call(server, "POST", url, b"{not json")[0] == 400
+    assert call(server, "POST", url, b"page=1", content_type="text/plain")[0] == 415
+    assert call(server, "GET", url)[0] == 405
+    assert server.requests[-1].method == "GET"
+    assert server.requests[-3].body == b"{not json"
+    assert json.loads(server.requests[-4].body) == {"start": "2026-01-01"}
+
+
+def test_assignments_need_a_window_and_overlap_it(server: FakeClockify) -> None:
+    ws = server.workspace_ids[0]
+    path = f"/workspaces/{ws}/scheduling/assignments/all"
+    assert get(server, path, start="2026-01-01T00:00:00Z")[0] == 400
+    assignments = server.ground_truth("scheduling_assignments", ws)
+    spanning = next(a for a in assignments if a["period"]["start"][:7] != a["period"]["end"][:7])
+    month = spanning["period"]["end"][:7]
+    window = {"start": f"{month}-01T00:00:00Z", "end": f"{month}-02T00:00:00Z"}
+    assert spanning["id"] in {a["id"] for a in get(server, path, **window)[2]}
+    everything = {"start": "2000-01-01T00:00:00Z", "end": "2100-01-01T00:00:00Z"}
+    assert len(get(server, path, **everything)[2]) == len(assignments)
+
+
+def test_member_profiles_are_derived_from_members(server: FakeClockify) -> None:
+    ws = server.workspace_ids[0]
+    user = server.ground_truth("users", ws)[0]
+    status, headers, profile = get(server, f"/workspaces/{ws}/member-profile/{user['id']}")
+    assert (status, "Last-Page" in headers) == (200, False)
+    assert {"id", "userId"}.isdisjoint(profile)  # Clockify names no one
+    assert (profile["email"], profile["name"]) == (user["email"], user["name"])
+    assert get(server, f"/workspaces/{ws}/member-profile/{'0' * 24}")[0] == 404
+
+
+def test_paid_lists_extracted_the_documented_way_match_ground_truth(server: FakeClockify) -> None:
+    for ws in server.workspace_ids:
+        base = f"/workspaces/{ws}"
+
+        def ids(records: list[dict], key: str = "id") -> list:
+            return sorted(r[key] for r in records)
+
+        expenses = get(server, base + "/expenses", page_size=200)[2]["expenses"]["expenses"]
+        assert ids(expenses) == ids(server.ground_truth("expenses", ws))
+        categories = [
+            c
+            for archived in ("true", "false")
+            for c in get(server, base + "/expenses/categories", archived=archived)[2]["categories"]
+        ]
+        assert ids(categories) == ids(server.ground_truth("expense_categories", ws))
+        invoices = get(server, base + "/invoices")[2]["invoices"]
+        assert ids(invoices) == ids(server.ground_truth("invoices", ws))
+        payments = [
+            {**p, "invoiceId": i["id"]}
+            for i in invoices
+            for p in get_all(server, f"{base}/invoices/{i['id']}/payments")
+        ]
+        assert sorted(payments, key=lambda p: p["id"]) == server.ground_truth(
+            "invoice_payments", ws
+        )
+        assert get_all(server, base + "/holidays") == sorted(
+            server.ground_truth("holidays", ws),
+            key=lambda h: (h["datePeriod"]["startDate"], h["id"]),
+        )
+        policies = get_all(server, base + "/time-off/policies", status="ALL")
+        assert ids(policies) == ids(server.ground_truth("time_off_policies", ws))
+        balances = [
+            b
+            for p in policies
+            for b in get(server, f"{base}/time-off/balance/policy/{p['id']}")[2]["balances"]
+        ]
+        assert ids(balances) == ids(server.ground_truth("time_off_balances", ws))
+        approvals = [
+            {"id": a["approvalRequest"]["id"], **a}
+            for state in APPROVAL_STATES
+            for a in get_all(server, base + "/approval-requests", status=state)
+        ]
+        assert sorted(approvals, key=lambda a: a["id"]) == server.ground_truth(
+            "approval_requests", ws
+        )
+        webhooks = get(server, base + "/webhooks")[2]["webhooks"]
+        assert sorted(
+            ({k: v for k, v in w.items() if k != "authToken"} for w in webhooks),
+            key=lambda w: w["id"],
+        ) == server.ground_truth("webhooks", ws)

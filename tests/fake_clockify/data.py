@@ -34,7 +34,38 @@ STREAMS = (
     "tags",
     "custom_fields",
     "time_entries",
+    "expense_categories",
+    "expenses",
+    "invoices",
+    "invoice_payments",
+    "holidays",
+    "time_off_policies",
+    "time_off_requests",
+    "time_off_balances",
+    "approval_requests",
+    "scheduling_assignments",
+    "webhooks",
+    "shared_reports",
 )
+
+#: The workspace feature (``features``) each paid stream needs; a FREE workspace has none.
+PAID_FEATURES = {
+    "custom_fields": "CUSTOM_FIELDS",
+    "expense_categories": "EXPENSES",
+    "expenses": "EXPENSES",
+    "invoices": "INVOICING",
+    "invoice_payments": "INVOICING",
+    "holidays": "TIME_OFF",
+    "time_off_policies": "TIME_OFF",
+    "time_off_requests": "TIME_OFF",
+    "time_off_balances": "TIME_OFF",
+    "approval_requests": "APPROVAL",
+    "scheduling_assignments": "SCHEDULING",
+}
+INVOICE_STATUSES = ("UNSENT", "SENT", "PAID", "PARTIALLY_PAID", "VOID", "OVERDUE")
+TIME_OFF_STATUSES = ("PENDING", "APPROVED", "REJECTED")
+#: The approval states the list can be filtered on (its ``status`` parameter).
+APPROVAL_STATES = ("PENDING", "APPROVED", "WITHDRAWN_APPROVAL")
 
 MEMBERSHIP_STATUSES = ("PENDING", "ACTIVE", "DECLINED", "INACTIVE")
 ACCOUNT_STATUSES = (
@@ -70,7 +101,22 @@ _DESCRIPTIONS = (
     "Refactor billing module",
     "",
 )
-_FEATURES = ("TIME_TRACKING", "APPROVAL", "CUSTOM_FIELDS", "TIME_OFF", "KIOSK", "INVOICING")
+_FEATURES = (
+    "TIME_TRACKING",
+    "APPROVAL",
+    "CUSTOM_FIELDS",
+    "TIME_OFF",
+    "KIOSK",
+    "INVOICING",
+    "EXPENSES",
+    "SCHEDULING",
+)
+_FREE_FEATURES = ("TIME_TRACKING", "KIOSK")
+_EXPENSE_CATEGORIES = ("Travel", "Meals", "Mileage", "Software", "Hardware", "Training")
+_HOLIDAYS = ("New Year's Day", "Labour Day", "Company retreat", "Christmas Day", "Boxing Day")
+_POLICIES = ("Vacation", "Sick leave", "Parental leave", "Remote day", "Training days")
+_WEBHOOK_EVENTS = ("NEW_TIME_ENTRY", "NEW_INVOICE", "TIME_ENTRY_DELETED", "NEW_PROJECT")
+_REPORT_TYPES = ("DETAILED", "SUMMARY", "WEEKLY", "EXPENSE_DETAILED")
 _CUSTOM_FIELD_TYPES = ("DROPDOWN_SINGLE", "TXT", "NUMBER", "DROPDOWN_MULTIPLE", "CHECKBOX", "LINK")
 _CUSTOM_FIELD_STATUSES = ("VISIBLE", "INVISIBLE", "VISIBLE", "INACTIVE")
 
@@ -91,6 +137,17 @@ class DatasetSpec:
     custom_fields: int = 3
     entries_per_user: int = 40
     history_days: int = 400
+    expense_categories: int = 4  # the last one archived
+    expenses_per_user: int = 3
+    invoices: int = 6  # statuses cycle UNSENT, SENT, PAID, PARTIALLY_PAID, VOID, OVERDUE
+    holidays: int = 3
+    time_off_policies: int = 3  # the last one archived
+    time_off_requests_per_user: int = 3
+    approvals_per_user: int = 3  # one per week with entries, newest weeks first
+    assignments_per_user: int = 2
+    webhooks: int = 2
+    shared_reports: int = 3
+    free_plan_workspaces: int = 0  # the last ones are on the FREE plan: paid features are 403
     anchor: datetime | None = None  # None: now (UTC) truncated to the hour
 
     def __post_init__(self) -> None:
@@ -101,8 +158,23 @@ class DatasetSpec:
         if self.history_days < 1:
             raise ValueError("history_days must be >= 1")
         counts = (self.user_groups, self.clients, self.projects, self.tasks_per_project)
-        if min(*counts, self.tags, self.custom_fields, self.entries_per_user) < 0:
+        paid = (
+            self.expense_categories,
+            self.expenses_per_user,
+            self.invoices,
+            self.holidays,
+            self.time_off_policies,
+            self.time_off_requests_per_user,
+            self.approvals_per_user,
+            self.assignments_per_user,
+            self.webhooks,
+            self.shared_reports,
+            self.free_plan_workspaces,
+        )
+        if min(*counts, self.tags, self.custom_fields, self.entries_per_user, *paid) < 0:
             raise ValueError("counts must not be negative")
+        if self.free_plan_workspaces > self.workspaces:
+            raise ValueError("free_plan_workspaces cannot exceed workspaces")
 
 
 @dataclass(frozen=True)
@@ -359,6 +431,13 @@ class _Builder:
         for entry in entries:
             interval = entry["timeInterval"]
             self.seed("time_entries", ws_id, entry, parse_iso(interval["end"] or interval["start"]))
+        self.build_paid_features(
+            w, ws_id, currency, members, groups, clients, projects, tasks, tags, entries
+        )
+
+    def free_plan(self, w: int) -> bool:
+        """Whether workspace number ``w`` is on the FREE plan (the last ones are)."""
+        return w >= self.spec.workspaces - self.spec.free_plan_workspaces
 
     def members(self, w: int, ws_id: str) -> list[_Member]:
         own_count = self.spec.users_per_workspace - self.spec.shared_users
@@ -395,8 +474,10 @@ class _Builder:
                 {"code": currency, "id": self.id("currency", w, currency), "isDefault": True},
                 {"code": second, "id": self.id("currency", w, second), "isDefault": False},
             ],
-            "featureSubscriptionType": "PRO_YEAR" if w % 2 == 0 else "STANDARD_2021",
-            "features": list(_FEATURES[: 3 + w % 4]),
+            "featureSubscriptionType": (
+                "FREE" if self.free_plan(w) else "PRO_YEAR" if w % 2 == 0 else "STANDARD_2021"
+            ),
+            "features": list(_FREE_FEATURES if self.free_plan(w) else _FEATURES),
             "hourlyRate": rate(5000, currency),
             "id": ws_id,
             "imageUrl": f"https://img.clockify.me/workspaces/{ws_id}.png",
@@ -841,6 +922,626 @@ class _Builder:
         for record in (*projects, *tasks):
             record["duration"] = iso_duration(totals.get(record["id"], 0))
 
+    # ----------------------------------------------------------------- paid features
+
+    def build_paid_features(
+        self,
+        w: int,
+        ws_id: str,
+        currency: str,
+        members: list[_Member],
+        groups: list[Record],
+        clients: list[Record],
+        projects: list[Record],
+        tasks: list[Record],
+        tags: list[Record],
+        entries: list[Record],
+    ) -> None:
+        """Expenses, invoices, time off, approvals, scheduling, webhooks and shared reports."""
+        tracking = [m for m in members if m.status in ("ACTIVE", "INACTIVE")]
+        usable = [p for p in projects if not p["template"]]
+        own_entries = {
+            m.user_id: sorted(
+                (e for e in entries if e["userId"] == m.user_id and e["timeInterval"]["end"]),
+                key=lambda e: (e["timeInterval"]["start"], e["id"]),
+                reverse=True,
+            )
+            for m in tracking
+        }
+        categories = self.expense_categories(ws_id)
+        expenses = self.expenses(ws_id, currency, tracking, own_entries, categories, usable, tasks)
+        invoices, payments = self.invoices(ws_id, currency, clients, members[0])
+        holidays = self.holidays(ws_id, tracking, groups, usable, tasks)
+        policies = self.time_off_policies(ws_id, tracking, groups, usable, tasks)
+        requests = self.time_off_requests(ws_id, tracking, policies, members[0])
+        balances = self.time_off_balances(ws_id, tracking, policies, requests)
+        context = (currency, usable, tasks, tags)
+        approvals = self.approvals(ws_id, tracking, own_entries, expenses, context, members[0])
+        assignments = self.assignments(ws_id, tracking, usable, tasks, clients)
+        webhooks = self.webhooks(ws_id, usable, members[0])
+        reports = self.shared_reports(ws_id, members, groups)
+        for stream, records in (
+            ("expense_categories", categories),
+            ("expenses", expenses),
+            ("invoices", invoices),
+            ("invoice_payments", payments),
+            ("holidays", holidays),
+            ("time_off_policies", policies),
+            ("time_off_requests", requests),
+            ("time_off_balances", balances),
+            ("approval_requests", approvals),
+            ("scheduling_assignments", assignments),
+            ("webhooks", webhooks),
+            ("shared_reports", reports),
+        ):
+            for index, record in enumerate(records):
+                self.seed(stream, ws_id, record, self.setup_at + timedelta(minutes=index))
+
+    def expense_categories(self, ws_id: str) -> list[Record]:
+        count = self.spec.expense_categories
+        categories = []
+        for c in range(count):
+            unit_price = c % 3 == 2  # e.g. mileage, paid per kilometre
+            categories.append(
+                {
+                    "archived": count >= 2 and c == count - 1,
+                    "hasUnitPrice": unit_price,
+                    "id": self.id("expense-category", ws_id, c),
+                    "name": _EXPENSE_CATEGORIES[c % len(_EXPENSE_CATEGORIES)]
+                    + (
+                        f" {c // len(_EXPENSE_CATEGORIES) + 1}"
+                        if c >= len(_EXPENSE_CATEGORIES)
+                        else ""
+                    ),
+                    "priceInCents": 50 if unit_price else None,
+                    "unit": "km" if unit_price else None,
+                    "workspaceId": ws_id,
+                }
+            )
+        return categories
+
+    def expenses(
+        self,
+        ws_id: str,
+        currency: str,
+        tracking: list[_Member],
+        own_entries: dict[str, list[Record]],
+        categories: list[Record],
+        projects: list[Record],
+        tasks: list[Record],
+    ) -> list[Record]:
+        """Each member's expenses fall on days they tracked time (newest first)."""
+        expenses: list[Record] = []
+        if not categories or not projects:
+            return expenses
+        for member in tracking:
+            days = own_entries[member.user_id]
+            for k in range(self.spec.expenses_per_user):
+                day = (
+                    parse_iso(days[k % len(days)]["timeInterval"]["start"])
+                    if days
+                    else self.anchor - timedelta(days=7 * (k + 1))
+                )
+                category = categories[(member.position + k) % len(categories)]
+                project = projects[(member.position + k) % len(projects)]
+                own_tasks = [t for t in tasks if t["projectId"] == project["id"]]
+                task = own_tasks[k % len(own_tasks)] if own_tasks and k % 2 == 0 else None
+                quantity = float(12 + 3 * k) if category["hasUnitPrice"] else 1.0
+                total = (
+                    quantity * category["priceInCents"]
+                    if category["hasUnitPrice"]
+                    else 1500.0 + 725.5 * ((member.position + k) % 4)
+                )
+                expense_id = self.id("expense", ws_id, member.user_id, k)
+                receipt = k % 2 == 0
+                expenses.append(
+                    {
+                        "billable": project["billable"] and k % 3 != 1,
+                        "category": copy.deepcopy(category),
+                        "date": day.strftime("%Y-%m-%d"),
+                        "fileId": self.id("file", expense_id) if receipt else None,
+                        "fileName": f"receipt-{expense_id[:6]}.pdf" if receipt else None,
+                        "id": expense_id,
+                        "locked": day < self.anchor - timedelta(days=60),
+                        "notes": f"{category['name']} for {project['name']}" if k % 3 else "",
+                        "project": _project_info(project),
+                        "quantity": quantity,
+                        "task": {"id": task["id"], "name": task["name"]} if task else None,
+                        "total": total,
+                        "userId": member.user_id,
+                        "workspaceId": ws_id,
+                    }
+                )
+        return expenses
+
+    def invoices(
+        self, ws_id: str, currency: str, clients: list[Record], owner: _Member
+    ) -> tuple[list[Record], list[Record]]:
+        """Invoices of every status; PAID ones paid in two parts, PARTIALLY_PAID in one."""
+        invoices, payments = [], []
+        count = self.spec.invoices
+        for i in range(count):
+            client = clients[i % len(clients)] if clients else None
+            status = INVOICE_STATUSES[i % len(INVOICE_STATUSES)]
+            issued = (self.anchor - timedelta(days=30 * (count - i))).replace(hour=8, minute=0)
+            amount = 120000 + 35000 * i
+            parts = {"PAID": [0.6, 0.4], "PARTIALLY_PAID": [0.5]}.get(status, [])
+            paid = sum(int(amount * part) for part in parts)
+            invoice_id = self.id("invoice", ws_id, i)
+            invoices.append(
+                {
+                    "amount": amount,
+                    "balance": amount - paid,
+                    "clientId": client["id"] if client else None,
+                    "clientName": client["name"] if client else None,
+                    "currency": client["currencyCode"] if client else currency,
+                    "dueDate": iso(issued + timedelta(days=30)),
+                    "id": invoice_id,
+                    "issuedDate": iso(issued),
+                    "number": f"{issued.year}-{i + 1:03d}",
+                    "paid": paid,
+                    "status": status,
+                }
+            )
+            for n, part in enumerate(parts):
+                payments.append(
+                    {
+                        "amount": int(amount * part),
+                        "author": owner.name,
+                        "date": iso(issued + timedelta(days=10 + 15 * n)),
+                        "id": self.id("invoice-payment", invoice_id, n),
+                        "invoiceId": invoice_id,  # kept by the fake; Clockify does not send it
+                        "note": "Bank transfer" if n == 0 else "",
+                    }
+                )
+        return invoices, payments
+
+    def holidays(
+        self,
+        ws_id: str,
+        tracking: list[_Member],
+        groups: list[Record],
+        projects: list[Record],
+        tasks: list[Record],
+    ) -> list[Record]:
+        holidays = []
+        for h in range(self.spec.holidays):
+            start = (self.anchor + timedelta(days=45 * h - 60)).date()
+            automatic = h % 2 == 1 and bool(projects)
+            project = projects[h % len(projects)] if automatic else None
+            own_tasks = [t for t in tasks if project and t["projectId"] == project["id"]]
+            holidays.append(
+                {
+                    "automaticTimeEntryCreation": automatic,
+                    "datePeriod": {
+                        "endDate": (start + timedelta(days=h % 3)).isoformat(),
+                        "startDate": start.isoformat(),
+                    },
+                    "everyoneIncludingNew": h == 0,
+                    "id": self.id("holiday", ws_id, h),
+                    "name": _HOLIDAYS[h % len(_HOLIDAYS)],
+                    "occursAnnually": h % 2 == 0,
+                    "projectId": project["id"] if project else None,
+                    "taskId": own_tasks[0]["id"] if own_tasks else None,
+                    "userGroupIds": [g["id"] for g in groups[: h % 2]],
+                    "userIds": [] if h == 0 else [m.user_id for m in tracking[h % 2 :: 2]],
+                    "workspaceId": ws_id,
+                }
+            )
+        return holidays
+
+    def time_off_policies(
+        self,
+        ws_id: str,
+        tracking: list[_Member],
+        groups: list[Record],
+        projects: list[Record],
+        tasks: list[Record],
+    ) -> list[Record]:
+        policies = []
+        count = self.spec.time_off_policies
+        for p in range(count):
+            unit = "HOURS" if p % 2 else "DAYS"
+            everyone = p % 2 == 0
+            negative = p % 3 == 1
+            project = projects[p % len(projects)] if projects and p == 0 else None
+            own_tasks = [t for t in tasks if project and t["projectId"] == project["id"]]
+            policies.append(
+                {
+                    "allowHalfDay": p == 0,
+                    "allowNegativeBalance": negative,
+                    "approve": {
+                        "requiresApproval": p != 1,
+                        "specificMembers": p == 2,
+                        "teamManagers": p == 0,
+                        "userIds": [tracking[0].user_id] if p == 2 and tracking else [],
+                    },
+                    "archived": count >= 2 and p == count - 1,
+                    "automaticAccrual": (
+                        {"amount": 20.0, "period": "YEAR", "timeUnit": unit} if p == 0 else None
+                    ),
+                    "automaticTimeEntryCreation": {
+                        "defaultEntities": {
+                            "projectId": project["id"] if project else None,
+                            "taskId": own_tasks[0]["id"] if own_tasks else None,
+                        },
+                        "enabled": project is not None,
+                    },
+                    "everyoneIncludingNew": everyone,
+                    "id": self.id("policy", ws_id, p),
+                    "name": _POLICIES[p % len(_POLICIES)],
+                    "negativeBalance": (
+                        {"amount": 2.0, "period": "YEAR", "shouldReset": True, "timeUnit": unit}
+                        if negative
+                        else None
+                    ),
+                    "projectId": project["id"] if project else None,
+                    "timeUnit": unit,
+                    "userGroupIds": [] if everyone else [g["id"] for g in groups[:1]],
+                    "userIds": [] if everyone else [m.user_id for m in tracking[::2]],
+                    "workspaceId": ws_id,
+                }
+            )
+        return policies
+
+    def time_off_requests(
+        self, ws_id: str, tracking: list[_Member], policies: list[Record], owner: _Member
+    ) -> list[Record]:
+        """Requests created over the last months, some within days of the anchor."""
+        requests: list[Record] = []
+        active = [p for p in policies if not p["archived"]]
+        if not active:
+            return requests
+        ages = (3, 20, 45, 120, 200)  # days before the anchor each request was created
+        for member in tracking:
+            for k in range(self.spec.time_off_requests_per_user):
+                policy = active[(member.position + k) % len(active)]
+                status = TIME_OFF_STATUSES[(member.position + k) % len(TIME_OFF_STATUSES)]
+                created = self.anchor - timedelta(
+                    days=ages[(2 * k + member.position) % len(ages)],
+                    hours=member.position,
+                    microseconds=-(1000 * member.position + 37 * k + 1),
+                )
+                start = (created + timedelta(days=14)).replace(hour=0, minute=0, second=0)
+                start = start.replace(microsecond=0)
+                days = 1 + (k + member.position) % 3
+                half_day = policy["allowHalfDay"] and k == 1
+                amount = (
+                    0.5 if half_day else float(days if policy["timeUnit"] == "DAYS" else 8 * days)
+                )
+                decided = status != "PENDING"
+                requests.append(
+                    {
+                        "balance": 20.0 - amount,
+                        "balanceDiff": amount,
+                        "createdAt": iso_micros(created),
+                        "id": self.id("time-off-request", ws_id, member.user_id, k),
+                        "note": f"{policy['name']} #{k + 1}",
+                        "policyId": policy["id"],
+                        "policyName": policy["name"],
+                        "requesterUserId": member.user_id if k % 2 == 0 else owner.user_id,
+                        "requesterUserName": member.name if k % 2 == 0 else owner.name,
+                        "status": {
+                            "changedAt": iso_micros(created + timedelta(days=1))
+                            if decided
+                            else None,
+                            "changedByUserId": owner.user_id if decided else None,
+                            "changedByUserName": owner.name if decided else None,
+                            "changedForUserName": member.name if decided else None,
+                            "note": "Enjoy!" if status == "APPROVED" else "",
+                            "statusType": status,
+                        },
+                        "timeOffPeriod": {
+                            "halfDay": half_day,
+                            "halfDayHours": (
+                                {
+                                    "end": iso(start + timedelta(hours=13)),
+                                    "start": iso(start + timedelta(hours=9)),
+                                }
+                                if half_day
+                                else None
+                            ),
+                            "halfDayPeriod": "FIRST_HALF" if half_day else "NOT_DEFINED",
+                            "period": {
+                                "end": iso(start + timedelta(days=days, seconds=-1)),
+                                "start": iso(start),
+                            },
+                        },
+                        "timeUnit": policy["timeUnit"],
+                        "userEmail": member.email,
+                        "userId": member.user_id,
+                        "userName": member.name,
+                        "userTimeZone": _TIMEZONES[member.position % len(_TIMEZONES)],
+                        "workspaceId": ws_id,
+                    }
+                )
+        return requests
+
+    def time_off_balances(
+        self,
+        ws_id: str,
+        tracking: list[_Member],
+        policies: list[Record],
+        requests: list[Record],
+    ) -> list[Record]:
+        """One balance per policy member: the allowance less approved requests."""
+        balances = []
+        for policy in policies:
+            members = [
+                m
+                for m in tracking
+                if policy["everyoneIncludingNew"] or m.user_id in policy["userIds"]
+            ]
+            total = 20.0 if policy["timeUnit"] == "DAYS" else 160.0
+            negative = policy["negativeBalance"]
+            for member in members:
+                used = sum(
+                    r["balanceDiff"]
+                    for r in requests
+                    if r["userId"] == member.user_id
+                    and r["policyId"] == policy["id"]
+                    and r["status"]["statusType"] == "APPROVED"
+                )
+                balances.append(
+                    {
+                        "balance": total - used,
+                        "id": self.id("balance", policy["id"], member.user_id),
+                        "negativeBalanceAmount": negative["amount"] if negative else 0.0,
+                        "negativeBalanceLimit": policy["allowNegativeBalance"],
+                        "policyArchived": policy["archived"],
+                        "policyId": policy["id"],
+                        "policyName": policy["name"],
+                        "policyTimeUnit": policy["timeUnit"],
+                        "total": total,
+                        "used": used,
+                        "userId": member.user_id,
+                        "userName": member.name,
+                        "workspaceId": ws_id,
+                    }
+                )
+        return balances
+
+    def approvals(
+        self,
+        ws_id: str,
+        tracking: list[_Member],
+        own_entries: dict[str, list[Record]],
+        expenses: list[Record],
+        context: tuple[str, list[Record], list[Record], list[Record]],
+        owner: _Member,
+    ) -> list[Record]:
+        """One request per member and week with entries (newest weeks), states cycling."""
+        currency, projects, tasks, tags = context
+        approvals = []
+        for member in tracking:
+            weeks = sorted(
+                {
+                    _week_start(parse_iso(e["timeInterval"]["start"]))
+                    for e in own_entries[member.user_id]
+                },
+                reverse=True,
+            )[: self.spec.approvals_per_user]
+            for k, week in enumerate(weeks):
+                approval_id = self.id("approval", ws_id, member.user_id, k)
+                state = APPROVAL_STATES[(member.position + k) % len(APPROVAL_STATES)]
+                in_week = [
+                    e
+                    for e in own_entries[member.user_id]
+                    if _week_start(parse_iso(e["timeInterval"]["start"])) == week
+                ]
+                spent = [
+                    x
+                    for x in expenses
+                    if x["userId"] == member.user_id
+                    and _week_start(datetime.fromisoformat(x["date"] + "T00:00:00+00:00")) == week
+                ]
+                timed = [(duration_seconds(e["timeInterval"]["duration"]), e) for e in in_week]
+                billable = sum(secs for secs, e in timed if e["billable"])
+                breaks = sum(secs for secs, e in timed if e["type"] == "BREAK")
+                earned = sum(
+                    secs / 3600 * e["hourlyRate"]["amount"] for secs, e in timed if e["billable"]
+                )
+                cost = sum(secs / 3600 * e["costRate"]["amount"] for secs, e in timed)
+                tracked = iso_duration(sum(secs for secs, _ in timed))
+                approvals.append(
+                    {
+                        "id": approval_id,  # kept by the fake; Clockify nests it only
+                        "approvalRequest": {
+                            "creator": {
+                                "userEmail": member.email,
+                                "userId": member.user_id,
+                                "userName": member.name,
+                            },
+                            "dateRange": {
+                                "end": iso(week + timedelta(days=7, seconds=-1)),
+                                "start": iso(week),
+                            },
+                            "id": approval_id,
+                            "owner": {
+                                "startOfWeek": "MONDAY",
+                                "timeZone": _TIMEZONES[member.position % len(_TIMEZONES)],
+                                "userId": member.user_id,
+                                "userName": member.name,
+                            },
+                            "status": {
+                                "note": "Looks good" if state == "APPROVED" else "",
+                                "state": state,
+                                "updatedAt": iso(week + timedelta(days=8)),
+                                "updatedBy": member.user_id
+                                if state == "PENDING"
+                                else owner.user_id,
+                                "updatedByUserName": member.name
+                                if state == "PENDING"
+                                else owner.name,
+                            },
+                            "workspaceId": ws_id,
+                        },
+                        "approvedTime": tracked if state == "APPROVED" else "PT0S",
+                        "billableAmount": round(earned, 2),
+                        "billableTime": iso_duration(billable),
+                        "breakTime": iso_duration(breaks),
+                        "costAmount": round(cost, 2),
+                        "entries": [
+                            self.entry_info(e, approval_id, projects, tasks, tags) for e in in_week
+                        ],
+                        "expenseTotal": sum(x["total"] for x in spent),
+                        "expenses": [
+                            _expense_in_approval(x, approval_id, state, currency) for x in spent
+                        ],
+                        "pendingTime": tracked if state == "PENDING" else "PT0S",
+                        "trackedTime": tracked,
+                    }
+                )
+        return approvals
+
+    @staticmethod
+    def entry_info(
+        entry: Record,
+        approval_id: str,
+        projects: list[Record],
+        tasks: list[Record],
+        tags: list[Record],
+    ) -> Record:
+        """A time entry as an approval request lists it (``TimeEntryInfoDto``)."""
+        project = next((p for p in projects if p["id"] == entry["projectId"]), None)
+        task = next((t for t in tasks if t["id"] == entry["taskId"]), None)
+        interval = entry["timeInterval"]
+        return {
+            "approvalRequestId": approval_id,
+            "billable": entry["billable"],
+            "costRate": copy.deepcopy(entry["costRate"]),
+            "customFieldValues": [
+                {
+                    "customFieldId": value["customFieldId"],
+                    "sourceType": "TIMEENTRY",
+                    "timeEntryId": entry["id"],
+                    "value": copy.deepcopy(value["value"]),
+                }
+                for value in entry["customFieldValues"]
+            ],
+            "description": entry["description"],
+            "hourlyRate": copy.deepcopy(entry["hourlyRate"]),
+            "id": entry["id"],
+            "isLocked": entry["isLocked"],
+            "project": _project_info(project) if project else None,
+            "tags": [
+                {k: tag[k] for k in ("archived", "id", "name", "workspaceId")}
+                for tag in tags
+                if tag["id"] in entry["tagIds"]
+            ],
+            "task": {"id": task["id"], "name": task["name"]} if task else None,
+            "timeInterval": {
+                "duration": interval["duration"],
+                "end": interval["end"],
+                "offsetEnd": 0,
+                "offsetStart": 0,
+                "start": interval["start"],
+                "timeZone": "UTC",
+                "zonedEnd": interval["end"],
+                "zonedStart": interval["start"],
+            },
+            "type": entry["type"],
+        }
+
+    def assignments(
+        self,
+        ws_id: str,
+        tracking: list[_Member],
+        projects: list[Record],
+        tasks: list[Record],
+        clients: list[Record],
+    ) -> list[Record]:
+        """Planned work from two months back to half a year ahead; some span months."""
+        assignments: list[Record] = []
+        if not projects:
+            return assignments
+        today = self.anchor.replace(hour=0, minute=0, second=0)
+        for member in [m for m in tracking if m.status == "ACTIVE"]:
+            for k in range(self.spec.assignments_per_user):
+                project = projects[(member.position + k) % len(projects)]
+                own_tasks = [t for t in tasks if t["projectId"] == project["id"]]
+                task = own_tasks[0] if own_tasks and k % 2 else None
+                client = next((c for c in clients if c["id"] == project["clientId"]), None)
+                start = today + timedelta(days=50 * k - 60 + 3 * member.position)
+                assignments.append(
+                    {
+                        "billable": project["billable"],
+                        "clientId": client["id"] if client else None,
+                        "clientName": client["name"] if client else None,
+                        "hoursPerDay": (8.0, 4.0, 2.5)[(member.position + k) % 3],
+                        "id": self.id("assignment", ws_id, member.user_id, k),
+                        "note": f"Planned work on {project['name']}" if k % 2 == 0 else "",
+                        "period": {
+                            "end": iso(start + timedelta(days=10 + 20 * k, seconds=-1)),
+                            "start": iso(start),
+                        },
+                        "projectArchived": project["archived"],
+                        "projectBillable": project["billable"],
+                        "projectColor": project["color"],
+                        "projectId": project["id"],
+                        "projectName": project["name"],
+                        "startTime": "09:00:00",
+                        "taskId": task["id"] if task else None,
+                        "taskName": task["name"] if task else None,
+                        "userId": member.user_id,
+                        "userName": member.name,
+                        "workspaceId": ws_id,
+                    }
+                )
+        return assignments
+
+    def webhooks(self, ws_id: str, projects: list[Record], owner: _Member) -> list[Record]:
+        webhooks = []
+        for k in range(self.spec.webhooks):
+            webhook_id = self.id("webhook", ws_id, k)
+            on_project = k % 2 == 1 and bool(projects)
+            webhooks.append(
+                {
+                    "authToken": "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9."
+                    + self.id("token", webhook_id),
+                    "deliveryEnabled": True,
+                    "enabled": k % 3 != 2,
+                    "id": webhook_id,
+                    "name": f"Webhook {k + 1}",
+                    "planEnabled": True,
+                    "triggerSource": [projects[0]["id"] if on_project else ws_id],
+                    "triggerSourceType": "PROJECT_ID" if on_project else "WORKSPACE_ID",
+                    "url": f"https://hooks.example.com/clockify/{webhook_id}",
+                    "userId": owner.user_id,
+                    "webhookEvent": _WEBHOOK_EVENTS[k % len(_WEBHOOK_EVENTS)],
+                    "workspaceId": ws_id,
+                }
+            )
+        return webhooks
+
+    def shared_reports(
+        self, ws_id: str, members: list[_Member], groups: list[Record]
+    ) -> list[Record]:
+        """Reports the key's owner shared, and some shared with the owner."""
+        reports = []
+        for k in range(self.spec.shared_reports):
+            report_id = self.id("shared-report", ws_id, k)
+            author = members[0] if k % 3 != 2 or len(members) < 2 else members[1]
+            kind = _REPORT_TYPES[k % len(_REPORT_TYPES)]
+            reports.append(
+                {
+                    "fixedDate": k % 2 == 0,
+                    "id": report_id,
+                    "isPublic": k == 0,
+                    "link": f"https://app.clockify.me/shared/{report_id}",
+                    "name": f"{kind.replace('_', ' ').title()} report {k + 1}",
+                    "reportAuthor": author.user_id,
+                    "type": kind,
+                    "visibleToUserGroups": [
+                        {"id": g["id"], "name": g["name"]} for g in groups[: k % 2]
+                    ],
+                    "visibleToUsers": [
+                        {"id": m.user_id, "name": m.name} for m in members[: 1 + k % 2]
+                    ],
+                }
+            )
+        return reports
+
 
 def _membership(user_id: str, target_id: str, kind: str, status: str = "ACTIVE") -> Record:
     return {
@@ -881,3 +1582,39 @@ def _field_value(kind: str, number: int) -> Any:
         "LINK": f"https://tickets.example.com/{1000 + number}",
     }
     return values[kind]
+
+
+def _project_info(project: Record) -> Record:
+    """A project as expenses and approvals embed it (``ProjectInfoDto``)."""
+    return {
+        "clientId": project["clientId"] or None,
+        "clientName": project["clientName"] or None,
+        "color": project["color"],
+        "id": project["id"],
+        "name": project["name"],
+    }
+
+
+def _expense_in_approval(expense: Record, approval_id: str, state: str, currency: str) -> Record:
+    """An expense as an approval request lists it (``ExpenseHydratedDto``)."""
+    return {
+        **{key: copy.deepcopy(value) for key, value in expense.items()},
+        "approvalRequestId": approval_id,
+        "approvalStatus": state,
+        "currency": currency,
+        "detailedApprovalStatus": state,
+        "fileUrl": (
+            f"https://files.clockify.me/receipts/{expense['fileId']}" if expense["fileId"] else None
+        ),
+    }
+
+
+def _week_start(moment: datetime) -> datetime:
+    """Midnight UTC on the Monday of ``moment``'s week."""
+    day = moment.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday())
+
+
+def iso_micros(moment: datetime) -> str:
+    """Format with microseconds, as time-off timestamps are (``2022-08-26T08:32:01.640708Z``)."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

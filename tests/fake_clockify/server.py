@@ -23,12 +23,16 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from .data import (
     ACCOUNT_STATUSES,
+    APPROVAL_STATES,
+    INVOICE_STATUSES,
     MEMBERSHIP_STATUSES,
+    PAID_FEATURES,
+    TIME_OFF_STATUSES,
     Change,
     Dataset,
     Record,
@@ -36,6 +40,7 @@ from .data import (
     iso_millis,
     utc_now,
 )
+from .data import STREAMS as STORED_STREAMS
 from .reports import MAX_PAGE_SIZE as REPORT_PAGE_SIZE_CAP
 from .reports import ReportError, detailed_report, report_entry
 
@@ -44,14 +49,29 @@ if TYPE_CHECKING:
 
 API_PREFIX = "/api/v1"
 REPORTS_PREFIX = "/reports/v1"
-REPORTS_PREFIX = "/reports/v1"
 DEFAULT_PAGE_SIZE_CAP = 5000
 DEFAULT_PAGE_SIZE = 50
-# Documented exceptions to the 5000 cap (templates are relative to /api/v1).
+# Documented exceptions to the 5000 cap (templates are relative to their host's prefix).
 DEFAULT_PAGE_SIZE_CAPS: dict[str, int] = {
     "/workspaces/{workspaceId}/time-entries/status/in-progress": 1000,
     "/workspaces/{workspaceId}/custom-fields": 200,
+    "/workspaces/{workspaceId}/expenses": 200,
+    "/workspaces/{workspaceId}/expenses/categories": 200,
+    "/workspaces/{workspaceId}/holidays": 200,
+    "/workspaces/{workspaceId}/time-off/policies": 200,
+    "/workspaces/{workspaceId}/time-off/requests": 200,
+    "/workspaces/{workspaceId}/time-off/balance/policy/{policyId}": 200,
+    "/workspaces/{workspaceId}/approval-requests": 200,
 }
+#: Largest ``page`` the time-off lists accept (reference §4).
+TIME_OFF_MAX_PAGE = 1000
+#: Fields the fake keeps beside a record that Clockify does not send (the tap adds them).
+NOT_SENT: dict[str, tuple[str, ...]] = {
+    "invoice_payments": ("invoiceId",),
+    "approval_requests": ("id",),
+}
+#: Fields Clockify sends that a complete extraction must never hold (secrets).
+NEVER_EMITTED: dict[str, tuple[str, ...]] = {"webhooks": ("authToken",)}
 # Change-feed `type` values and the streams they cover (None: valid, but never populated).
 FEED_TYPES: dict[str, str | None] = {
     "CLIENTS": "clients",
@@ -66,6 +86,8 @@ FEED_TYPES: dict[str, str | None] = {
 FEED_WINDOW = timedelta(days=30)
 Answer = tuple[int, bytes, dict[str, str]]  # status, body, headers
 _TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+# The time-off search's YYYY-MM-DDTHH:MM:SS.ssssssZ (the fraction is optional here).
+_BODY_TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
 _HTML_ERRORS = {
     502: "<html><body><h1>502 Bad Gateway</h1></body></html>",
     503: "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
@@ -190,10 +212,81 @@ class Query:
             raise ApiError(400, f"Invalid date '{value}' for parameter '{name}'", 501) from None
 
 
+class JsonBody:
+    """Typed access to the fields of a POST's JSON body; every malformed value is a 400."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+
+    def integer(self, name: str, default: int, minimum: int, maximum: int) -> int:
+        value = self.raw.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ApiError(400, f"Invalid value '{value}' for field '{name}'", 501)
+        if not minimum <= value <= maximum:
+            raise ApiError(400, f"{name} must be between {minimum} and {maximum}", 501)
+        return value
+
+    def strings(self, name: str) -> list[str]:
+        value = self.raw.get(name) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ApiError(400, f"Field '{name}' must be a list of strings", 501)
+        return value
+
+    def choices(self, name: str, allowed: Iterable[str]) -> list[str]:
+        values = self.strings(name)
+        allowed = set(allowed)
+        for value in values:
+            if value not in allowed:
+                raise ApiError(400, f"Invalid value '{value}' for field '{name}'", 501)
+        return values
+
+    def timestamp(self, name: str) -> datetime | None:
+        """Parse ``YYYY-MM-DDTHH:MM:SS.ssssssZ`` (the fraction may be left out)."""
+        value = self.raw.get(name)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str) or not _BODY_TIMESTAMP_RE.match(value):
+            raise ApiError(
+                400, f"Invalid date format for '{name}', expected YYYY-MM-DDTHH:MM:SS.ssssssZ", 501
+            )
+        seconds, _, fraction = value.rstrip("Z").partition(".")
+        moment = datetime.strptime(seconds, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+        return moment.replace(microsecond=int(fraction.ljust(6, "0")[:6]) if fraction else 0)
+
+
+class Route(NamedTuple):
+    """One endpoint: ``template`` is relative to its host's prefix (``/api/v1``, ``/reports/v1``).
+
+    Handlers get a :class:`Query`, whose ``json_body`` is a POST's body (refused unless
+    sent as JSON). A route naming a paid ``feature`` answers 403 for a workspace whose
+    plan lacks it.
+    """
+
+    template: str
+    handler: Callable[[str, dict[str, str], Any], Reply]
+    method: Literal["GET", "POST"] = "GET"
+    host: Literal["api", "reports"] = "api"
+    feature: str | None = None
+
+
 def _sort(records: list[Record], key: Callable[[Record], Any], order: str | None) -> list[Record]:
     """Sort by ``key`` with the id as tie-breaker, so pages never shift."""
     ordered = sorted(records, key=lambda r: (key(r), r["id"]))
     return ordered[::-1] if order == "DESCENDING" else ordered
+
+
+def _sorted_by(
+    records: list[Record],
+    query: Query,
+    keys: dict[str, Callable[[Record], Any]],
+    default: str,
+    column_name: str = "sort-column",
+) -> list[Record]:
+    """Sort as the query's sort column (one of ``keys``) and ``sort-order`` ask."""
+    column = query.choice(column_name, keys, default) or default
+    return _sort(records, keys[column], query.choice("sort-order", _SORT_ORDERS))
 
 
 def _contains(haystack: str, needle: str | None) -> bool:
@@ -252,11 +345,7 @@ class FakeClockify:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
-        # (host prefix, method, pattern, template, handler); templates are host-relative.
-        self._routes = [
-            (prefix, method, _compile(template), template, handler)
-            for prefix, method, template, handler in self._route_table()
-        ]
+        self._routes = [(_compile(route.template), route) for route in self._route_table()]
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -365,11 +454,18 @@ class FakeClockify:
         ``memberships=WORKSPACE``; user groups as with ``includeTeamManagers=true``;
         tasks include those of archived projects; time entries include running timers.
         Workspaces are concatenated in creation order.
+
+        Records carry the ids a complete extraction must add where Clockify omits them
+        (invoice payments their ``invoiceId``, member profiles their ``userId``, approval
+        requests a top-level ``id``) and never a secret (webhooks' ``authToken``). Paid
+        streams hold nothing for a workspace whose plan lacks the feature.
         """
         with self.dataset.lock:
             ws_ids = [workspace_id] if workspace_id else self.workspace_ids
             out: list[Record] = []
             for ws_id in ws_ids:
+                if not self._has_feature(ws_id, PAID_FEATURES.get(stream)):
+                    continue
                 if stream == "users":
                     out += [
                         self._user_view(u, memberships) for u in self._users_sorted(ws_id, "EMAIL")
@@ -391,6 +487,15 @@ class FakeClockify:
                     out += _sort(self.dataset.records(stream, ws_id), _NAME_OR_ID["NAME"], None)
                 elif stream == "workspaces":
                     out += self.dataset.records("workspaces", ws_id)
+                elif stream == "member_profiles":
+                    out += [
+                        {**self._member_profile(ws_id, user), "userId": user["id"]}
+                        for user in self._users_sorted(ws_id, "EMAIL")
+                    ]
+                elif stream in STORED_STREAMS:
+                    records = _sort(self.dataset.records(stream, ws_id), lambda r: r["id"], None)
+                    hidden = NEVER_EMITTED.get(stream, ())
+                    out += [{k: v for k, v in r.items() if k not in hidden} for r in records]
                 else:
                     raise ValueError(f"unknown stream {stream!r}")
             return copy.deepcopy(out)
@@ -446,47 +551,79 @@ class FakeClockify:
         try:
             if headers.get("x-api-key") != self.api_key:
                 raise ApiError(401, "Api key does not exist", 4003)
-            for prefix, route_method, pattern, template, handler in self._routes:
-                if not path.startswith(prefix + "/"):
-                    continue
-                match = pattern.match(path[len(prefix) :])
-                if match:
-                    if method != route_method:
-                        raise ApiError(405, f"Request method '{method}' is not supported", 3000)
-                    with self.dataset.lock:
-                        reply = handler(template, match.groupdict(), Query(query, body))
-                        body = json.dumps(reply.body, separators=(",", ":")).encode()
-                    return reply.status, body, {"Content-Type": "application/json", **reply.headers}
-            raise ApiError(404, "No static resource " + path.lstrip("/") + ".", 3000)
+            host, relative = _split_host(path)
+            matches = [
+                (route, match)
+                for pattern, route in self._routes
+                if route.host == host and (match := pattern.match(relative))
+            ]
+            if not matches:
+                raise ApiError(404, "No static resource " + path.lstrip("/") + ".", 3000)
+            found = next(((r, m) for r, m in matches if r.method == method), None)
+            if found is None:
+                raise ApiError(405, f"Request method '{method}' is not supported", 3000)
+            route, match = found
+            params = match.groupdict()
+            with self.dataset.lock:
+                if not self._has_feature(params.get("workspaceId"), route.feature):
+                    raise ApiError(
+                        403, f"Feature {route.feature} is not available on the FREE plan", 4031
+                    )
+                if method == "POST":
+                    _require_json(headers)
+                reply = route.handler(route.template, params, Query(query, body))
+                encoded = json.dumps(reply.body, separators=(",", ":")).encode()
+            return reply.status, encoded, {"Content-Type": "application/json", **reply.headers}
         except ApiError as error:
             body = json.dumps({"message": error.message, "code": error.code}).encode()
             return error.status, body, {"Content-Type": "application/json"}
 
     # ----------------------------------------------------------------- routes
 
-    def _route_table(
-        self,
-    ) -> list[tuple[str, str, str, Callable[[str, dict[str, str], Query], Reply]]]:
-        """Every route: host prefix, method, host-relative template, handler."""
+    def _route_table(self) -> list[Route]:
         ws = "/workspaces/{workspaceId}"
-        api, reports = API_PREFIX, REPORTS_PREFIX
         return [
-            (api, "GET", "/user", self._get_user),
-            (api, "GET", "/workspaces", self._get_workspaces),
-            (api, "GET", ws, self._get_workspace),
-            (api, "GET", ws + "/users", self._get_users),
-            (api, "GET", ws + "/user-groups", self._get_user_groups),
-            (api, "GET", ws + "/clients", self._get_clients),
-            (api, "GET", ws + "/projects", self._get_projects),
-            (api, "GET", ws + "/projects/{projectId}/tasks", self._get_tasks),
-            (api, "GET", ws + "/tags", self._get_tags),
-            (api, "GET", ws + "/custom-fields", self._get_custom_fields),
-            (api, "GET", ws + "/user/{userId}/time-entries", self._get_time_entries),
-            (api, "GET", ws + "/time-entries/status/in-progress", self._get_in_progress),
-            (api, "GET", ws + "/entities/created", self._get_feed),
-            (api, "GET", ws + "/entities/updated", self._get_feed),
-            (api, "GET", ws + "/entities/deleted", self._get_feed),
-            (reports, "POST", ws + "/reports/detailed", self._post_detailed_report),
+            Route("/user", self._get_user),
+            Route("/workspaces", self._get_workspaces),
+            Route(ws, self._get_workspace),
+            Route(ws + "/users", self._get_users),
+            Route(ws + "/member-profile/{userId}", self._get_member_profile),
+            Route(ws + "/user-groups", self._get_user_groups),
+            Route(ws + "/clients", self._get_clients),
+            Route(ws + "/projects", self._get_projects),
+            Route(ws + "/projects/{projectId}/tasks", self._get_tasks),
+            Route(ws + "/tags", self._get_tags),
+            Route(ws + "/custom-fields", self._get_custom_fields, feature="CUSTOM_FIELDS"),
+            Route(ws + "/user/{userId}/time-entries", self._get_time_entries),
+            Route(ws + "/time-entries/status/in-progress", self._get_in_progress),
+            Route(ws + "/entities/created", self._get_feed),
+            Route(ws + "/entities/updated", self._get_feed),
+            Route(ws + "/entities/deleted", self._get_feed),
+            Route(ws + "/expenses", self._get_expenses, feature="EXPENSES"),
+            Route(ws + "/expenses/categories", self._get_expense_categories, feature="EXPENSES"),
+            Route(ws + "/invoices", self._get_invoices, feature="INVOICING"),
+            Route(ws + "/invoices/{invoiceId}/payments", self._get_payments, feature="INVOICING"),
+            Route(ws + "/holidays", self._get_holidays, feature="TIME_OFF"),
+            Route(ws + "/time-off/policies", self._get_policies, feature="TIME_OFF"),
+            Route(
+                ws + "/time-off/balance/policy/{policyId}", self._get_balances, feature="TIME_OFF"
+            ),
+            Route(
+                ws + "/time-off/requests",
+                self._post_time_off_requests,
+                method="POST",
+                feature="TIME_OFF",
+            ),
+            Route(ws + "/approval-requests", self._get_approvals, feature="APPROVAL"),
+            Route(ws + "/scheduling/assignments/all", self._get_assignments, feature="SCHEDULING"),
+            Route(ws + "/webhooks", self._get_webhooks),
+            Route(ws + "/shared-reports", self._get_shared_reports, host="reports"),
+            Route(
+                ws + "/reports/detailed",
+                self._post_detailed_report,
+                method="POST",
+                host="reports",
+            ),
         ]
 
     def _page(
@@ -495,20 +632,51 @@ class FakeClockify:
         items: list[Record],
         query: Query,
         default_size: int = DEFAULT_PAGE_SIZE,
+        *,
+        size_name: str = "page-size",
+        max_page: int | None = None,
+        wrap: str | None = None,
     ) -> Reply:
-        """Slice one 1-based page and set ``Last-Page`` (when switched on)."""
+        """Slice the 1-based page the query asks for and set ``Last-Page``."""
         page = query.integer("page", 1, minimum=1)
-        size = query.integer("page-size", default_size, minimum=1)
+        if max_page is not None and page > max_page:
+            raise ApiError(400, f"page must be less than or equal to {max_page}", 501)
+        size = query.integer(size_name, default_size, minimum=1)
+        return self._slice(template, items, page, size, size_name, wrap)
+
+    def _slice(
+        self,
+        template: str,
+        items: list[Record],
+        page: int,
+        size: int,
+        size_name: str = "page-size",
+        wrap: str | None = None,
+    ) -> Reply:
+        """Slice one 1-based page and set ``Last-Page`` (when switched on).
+
+        With ``wrap``, the page is ``{wrap: [...], "count": total}``, as most newer lists
+        answer (some name the total otherwise; their handlers rename it).
+        """
         cap = self.page_size_caps.get(template, DEFAULT_PAGE_SIZE_CAP)
         if size > cap:
-            raise ApiError(400, f"page-size must be less than or equal to {cap}", 501)
+            raise ApiError(400, f"{size_name} must be less than or equal to {cap}", 501)
         chunk = items[(page - 1) * size : page * size]
         headers = (
             {"Last-Page": "true" if page * size >= len(items) else "false"}
             if self.last_page_header
             else {}
         )
-        return Reply(chunk, headers=headers)
+        return Reply({wrap: chunk, "count": len(items)} if wrap else chunk, headers=headers)
+
+    def _has_feature(self, ws_id: str | None, feature: str | None) -> bool:
+        """Whether the workspace's plan includes ``feature`` (unknown workspaces: see handler)."""
+        workspace = (
+            self.dataset.get("workspaces", ws_id, ws_id)
+            if ws_id in self.dataset.workspace_ids
+            else None
+        )
+        return feature is None or workspace is None or feature in workspace["features"]
 
     def _workspace(self, ws_id: str) -> Record:
         if ws_id not in self.dataset.workspace_ids:
@@ -775,6 +943,302 @@ class FakeClockify:
         items = change_feed(self.dataset.changes, ws_id, kind, types, start, end, now, lag)
         return Reply({"response": items[page * limit : (page + 1) * limit]})
 
+    # ----------------------------------------------------------------- paid features and more
+
+    def _get_expenses(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        user_id = query.one("user-id")  # date filters are ignored, as by Clockify (reference §5)
+        expenses = sorted(
+            (
+                x
+                for x in self.dataset.records("expenses", ws_id)
+                if not user_id or x["userId"] == user_id
+            ),
+            key=lambda x: (x["date"], x["id"]),
+            reverse=True,
+        )
+        daily: dict[str, float] = {}
+        weekly: dict[str, float] = {}
+        for expense in expenses:
+            day = datetime.strptime(expense["date"], "%Y-%m-%d").replace(tzinfo=timezone.utc)
+            monday = (day - timedelta(days=day.weekday())).strftime("%Y-%m-%d")
+            daily[expense["date"]] = daily.get(expense["date"], 0.0) + expense["total"]
+            weekly[monday] = weekly.get(monday, 0.0) + expense["total"]
+        reply = self._page(template, expenses, query)
+        reply.body = {
+            "dailyTotals": [
+                {"date": day, "dateAsInstant": day + "T00:00:00Z", "total": total}
+                for day, total in sorted(daily.items())
+            ],
+            "expenses": {"count": len(expenses), "expenses": reply.body},
+            "weeklyTotals": [
+                {"date": day, "total": total} for day, total in sorted(weekly.items())
+            ],
+        }
+        return reply
+
+    def _get_expense_categories(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        archived = query.boolean("archived") or False  # documented default: active ones only
+        categories = [
+            c
+            for c in _sorted_by(
+                self.dataset.records("expense_categories", ws_id),
+                query,
+                {"NAME": _NAME_OR_ID["NAME"]},
+                "NAME",
+            )
+            if c["archived"] == archived and _contains(c["name"], query.one("name"))
+        ]
+        return self._page(template, categories, query, wrap="categories")
+
+    def _get_invoices(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        statuses = query.choices("statuses", INVOICE_STATUSES)
+        keys: dict[str, Callable[[Record], Any]] = {
+            "ID": lambda i: i["id"],
+            "CLIENT": lambda i: (i["clientName"] or "").lower(),
+            "DUE_ON": lambda i: i["dueDate"],
+            "ISSUE_DATE": lambda i: i["issuedDate"],
+            "AMOUNT": lambda i: i["amount"],
+            "BALANCE": lambda i: i["balance"],
+        }
+        invoices = [
+            i
+            for i in _sorted_by(self.dataset.records("invoices", ws_id), query, keys, "ID")
+            if not statuses or i["status"] in statuses
+        ]
+        reply = self._page(template, invoices, query, wrap="invoices")
+        reply.body["total"] = reply.body.pop("count")
+        return reply
+
+    def _get_payments(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id, invoice_id = params["workspaceId"], params["invoiceId"]
+        self._workspace(ws_id)
+        if self.dataset.get("invoices", ws_id, invoice_id) is None:
+            raise ApiError(400, "Invoice not found", 501)  # a 400, not a 404 (reference §3)
+        payments = sorted(
+            (
+                p
+                for p in self.dataset.records("invoice_payments", ws_id)
+                if p["invoiceId"] == invoice_id
+            ),
+            key=lambda p: (p["date"], p["id"]),
+        )
+        return self._page(template, [_sent("invoice_payments", p) for p in payments], query)
+
+    def _get_holidays(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        user_id = query.one("assigned-to")
+        groups = {
+            g["id"] for g in self.dataset.records("user_groups", ws_id) if user_id in g["userIds"]
+        }
+        holidays = [
+            h
+            for h in _sort(
+                self.dataset.records("holidays", ws_id),
+                lambda h: h["datePeriod"]["startDate"],
+                None,
+            )
+            if not user_id
+            or h["everyoneIncludingNew"]
+            or user_id in h["userIds"]
+            or groups & set(h["userGroupIds"])
+        ]
+        return self._page(template, holidays, query)
+
+    def _get_policies(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        status = query.choice("status", ("ACTIVE", "ARCHIVED", "ALL"), "ACTIVE")
+        policies = [
+            p
+            for p in _sort(
+                self.dataset.records("time_off_policies", ws_id), _NAME_OR_ID["NAME"], None
+            )
+            if (status == "ALL" or p["archived"] == (status == "ARCHIVED"))
+            and _contains(p["name"], query.one("name"))
+        ]
+        return self._page(template, policies, query, max_page=TIME_OFF_MAX_PAGE)
+
+    def _get_balances(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id, policy_id = params["workspaceId"], params["policyId"]
+        self._workspace(ws_id)
+        if self.dataset.get("time_off_policies", ws_id, policy_id) is None:
+            raise ApiError(404, "Policy not found", 501)
+        keys: dict[str, Callable[[Record], Any]] = {
+            "USER": lambda b: b["userName"].lower(),
+            "POLICY": lambda b: b["policyName"].lower(),
+            "USED": lambda b: b["used"],
+            "BALANCE": lambda b: b["balance"],
+            "TOTAL": lambda b: b["total"],
+        }
+        balances = [
+            b
+            for b in _sorted_by(
+                self.dataset.records("time_off_balances", ws_id), query, keys, "USER", "sort"
+            )
+            if b["policyId"] == policy_id
+        ]
+        return self._page(template, balances, query, max_page=TIME_OFF_MAX_PAGE, wrap="balances")
+
+    def _post_time_off_requests(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        """The read-only search: filters and paging in the body, on creation time."""
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        body = JsonBody(query.json_body())
+        page = body.integer("page", 1, minimum=1, maximum=TIME_OFF_MAX_PAGE)
+        size = body.integer("pageSize", DEFAULT_PAGE_SIZE, minimum=1, maximum=2**31 - 1)
+        statuses = set(body.choices("statuses", (*TIME_OFF_STATUSES, "ALL")))
+        users = set(body.strings("users"))  # empty: everyone
+        group_ids = set(body.strings("userGroups"))
+        in_groups = {
+            user
+            for group in self.dataset.records("user_groups", ws_id)
+            if group["id"] in group_ids
+            for user in group["userIds"]
+        }
+        start, end = body.timestamp("start"), body.timestamp("end")
+
+        def keep(r: Record) -> bool:
+            created = _parse(r["createdAt"])
+            return (
+                (not statuses or "ALL" in statuses or r["status"]["statusType"] in statuses)
+                and (not users or r["userId"] in users)
+                and (not group_ids or r["userId"] in in_groups)
+                and (start is None or created >= start)
+                and (end is None or created <= end)
+            )
+
+        requests = sorted(
+            (r for r in self.dataset.records("time_off_requests", ws_id) if keep(r)),
+            key=lambda r: (r["createdAt"], r["id"]),
+            reverse=True,
+        )
+        return self._slice(template, requests, page, size, "pageSize", wrap="requests")
+
+    def _get_approvals(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        # Without a status only pending requests come back: the reference has clients loop
+        # over the three states (§5); an inference, not documented.
+        state = query.choice("status", APPROVAL_STATES, "PENDING")
+        keys: dict[str, Callable[[Record], Any]] = {
+            "ID": lambda a: a["approvalRequest"]["id"],
+            "USER_ID": lambda a: a["approvalRequest"]["owner"]["userId"],
+            "START": lambda a: a["approvalRequest"]["dateRange"]["start"],
+            "UPDATED_AT": lambda a: a["approvalRequest"]["status"]["updatedAt"],
+        }
+        approvals = [
+            _sent("approval_requests", a)
+            for a in _sorted_by(
+                self.dataset.records("approval_requests", ws_id), query, keys, "START"
+            )
+            if a["approvalRequest"]["status"]["state"] == state
+        ]
+        return self._page(template, approvals, query)
+
+    def _get_assignments(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        start, end = query.timestamp("start"), query.timestamp("end")
+        for name, value in (("start", start), ("end", end)):
+            if value is None:
+                raise ApiError(
+                    400,
+                    f"Required request parameter '{name}' for method parameter type String "
+                    "is not present",
+                    501,
+                )
+        keys: dict[str, Callable[[Record], Any]] = {
+            "ID": lambda a: a["id"],
+            "PROJECT": lambda a: a["projectName"].lower(),
+            "USER": lambda a: a["userName"].lower(),
+        }
+        assignments = [
+            a
+            for a in _sorted_by(
+                self.dataset.records("scheduling_assignments", ws_id), query, keys, "PROJECT"
+            )
+            if _parse(a["period"]["start"]) <= end  # type: ignore[operator]
+            and _parse(a["period"]["end"]) >= start  # type: ignore[operator]
+            and _contains(a["projectName"], query.one("name"))
+        ]
+        return self._page(template, assignments, query)
+
+    def _get_webhooks(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        """Not paginated: every webhook at once, with its secret ``authToken``."""
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        kind = query.choice("type", ("USER_CREATED", "SYSTEM", "ADDON"), "USER_CREATED")
+        webhooks = self.dataset.records("webhooks", ws_id) if kind == "USER_CREATED" else []
+        return Reply({"webhooks": webhooks, "workspaceWebhookCount": len(webhooks)})
+
+    def _get_shared_reports(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        origin = query.choice(
+            "sharedReportsFilter", ("ALL", "CREATED_BY_ME", "SHARED_WITH_ME"), "ALL"
+        )
+        mine = self.dataset.owner_id
+        reports = [
+            r
+            for r in _sort(self.dataset.records("shared_reports", ws_id), _NAME_OR_ID["NAME"], None)
+            if origin == "ALL" or (r["reportAuthor"] == mine) == (origin == "CREATED_BY_ME")
+        ]
+        return self._page(template, reports, query, size_name="pageSize", wrap="reports")
+
+    def _get_member_profile(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        """One member's profile; it names no user id (reference §5)."""
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        user = self.dataset.get("users", ws_id, params["userId"])
+        if user is None:
+            raise ApiError(404, "User not found", 501)
+        return Reply(self._member_profile(ws_id, user))
+
+    def _member_profile(self, ws_id: str, user: Record) -> Record:
+        """Derive ``MemberProfileDtoV1`` from the member, the workspace and its custom fields."""
+        fields = {f["id"]: f for f in self.dataset.records("custom_fields", ws_id)}
+        settings = self._workspace(ws_id)["workspaceSettings"]
+        pending = any(
+            a["approvalRequest"]["owner"]["userId"] == user["id"]
+            and a["approvalRequest"]["status"]["state"] == "PENDING"
+            for a in self.dataset.records("approval_requests", ws_id)
+        )
+        return copy.deepcopy(
+            {
+                "email": user["email"],
+                "hasPassword": user["status"] == "ACTIVE",
+                "hasPendingApprovalRequest": pending,
+                "imageUrl": user["profilePicture"],
+                "name": user["name"],
+                "userCustomFieldValues": [
+                    {
+                        "customField": fields[value["customFieldId"]],
+                        "customFieldId": value["customFieldId"],
+                        "name": value["customFieldName"],
+                        "sourceType": "USER",
+                        "type": value["customFieldType"],
+                        "userId": user["id"],
+                        "value": value["value"],
+                    }
+                    for value in user["customFields"]
+                    if value["customFieldId"] in fields
+                ],
+                "weekStart": user["settings"]["weekStart"],
+                "workCapacity": ("PT8H", "PT7H30M", "PT6H")[int(user["id"], 16) % 3],
+                "workingDays": settings["workingDays"],
+                "workspaceNumber": sum(
+                    1 for ws in self.workspace_ids if self.dataset.get("users", ws, user["id"])
+                ),
+            }
+        )
+
     # ----------------------------------------------------------------- shared views
 
     def _users_sorted(self, ws_id: str, column: str, order: str | None = None) -> list[Record]:
@@ -881,6 +1345,12 @@ def change_feed(
     return [item for _, _, item in found]
 
 
+def _sent(stream: str, record: Record) -> Record:
+    """A stored record as Clockify sends it, without the fields the fake keeps beside it."""
+    hidden = NOT_SENT.get(stream, ())
+    return {key: value for key, value in record.items() if key not in hidden}
+
+
 def _workspace_membership(user: Record, ws_id: str) -> Record:
     memberships: list[Record] = user["memberships"]
     for membership in memberships:
@@ -891,6 +1361,22 @@ def _workspace_membership(user: Record, ws_id: str) -> Record:
 
 def _parse(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _require_json(headers: dict[str, str]) -> None:
+    """Refuse a POST body that is not JSON, as Clockify does (reference §2)."""
+    kind = headers.get("content-type", "")
+    if not kind.startswith("application/json"):
+        raise ApiError(415, f"Content-Type '{kind}' is not supported", 3000)
+
+
+def _split_host(path: str) -> tuple[Literal["api", "reports"], str]:
+    """Tell which host a path is for and return the path relative to its prefix."""
+    if path.startswith(API_PREFIX + "/"):
+        return "api", path[len(API_PREFIX) :]
+    if path.startswith(REPORTS_PREFIX + "/"):
+        return "reports", path[len(REPORTS_PREFIX) :]
+    raise ApiError(404, "No static resource " + path.lstrip("/") + ".", 3000)
 
 
 def _compile(template: str) -> re.Pattern[str]:
