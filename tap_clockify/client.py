@@ -9,6 +9,7 @@ import decimal
 import email.utils
 import time
 import typing as t
+from datetime import datetime, timezone
 from functools import cached_property
 from http import HTTPStatus
 from urllib.parse import urlparse
@@ -28,7 +29,7 @@ from tap_clockify.hosts import base_urls
 from tap_clockify.pagination import ClockifyPaginator, Paging
 
 if t.TYPE_CHECKING:
-    from collections.abc import Generator, Iterable
+    from collections.abc import Generator, Iterable, Sequence
 
     from backoff.types import Details
     from singer_sdk.helpers.types import Context, RequestFunc
@@ -38,6 +39,9 @@ if t.TYPE_CHECKING:
 
 #: Page sizes tried, largest first, when Clockify rejects one as above its cap.
 PAGE_SIZE_STEPS = (5000, 1000, 200, 50)
+
+#: Context key that carries one pass's extra query parameters (see ``query_passes``).
+PASS_QUERY = "_pass_query"
 
 #: Failures worth another try: throttling, 5xx and network trouble.
 RETRIABLE_EXCEPTIONS = (
@@ -74,6 +78,8 @@ class ClockifyStream(RESTStream[int]):
     query: t.ClassVar[dict[str, t.Any]] = {}
     #: Where the endpoint takes its page number and size.
     paging: t.ClassVar[Paging] = Paging()
+    #: POST bodies are JSON (reference §2).
+    payload_as_json = True
 
     #: Retry policy: exponential backoff from ``backoff_base`` seconds, capped per wait
     #: and in total, honouring ``Retry-After`` when Clockify sends it.
@@ -109,6 +115,15 @@ class ClockifyStream(RESTStream[int]):
         """Identify ourselves to Clockify."""
         return f"tap-clockify/{__version__}"
 
+    @property
+    def start_date(self) -> datetime | None:
+        """The ``start_date`` setting as an aware datetime (UTC when it names no zone)."""
+        value = self.config.get("start_date")
+        if not value:
+            return None
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
     # Paging
 
     @property
@@ -129,8 +144,8 @@ class ClockifyStream(RESTStream[int]):
     def get_url_params(
         self, context: Context | None, next_page_token: int | None
     ) -> dict[str, t.Any]:
-        """Send the stream's fixed query, plus the page number and size if they go there."""
-        params = dict(self.query)
+        """Send the stream's fixed query and the pass's, plus the page number and size."""
+        params = {**self.query, **(context or {}).get(PASS_QUERY, {})}
         if next_page_token is not None and not self.paging.in_body:
             self.paging.place(params, next_page_token, self.page_size)
         return params
@@ -212,6 +227,31 @@ class ClockifyStream(RESTStream[int]):
     def reports_deletions(self) -> bool:
         """Whether the stream's records can carry ``_sdc_deleted_at``."""
         return "_sdc_deleted_at" in self.schema.get("properties", {})
+
+    # Reading: passes over a list
+
+    def query_passes(self, context: Context | None) -> Sequence[dict[str, t.Any]]:
+        """Extra query parameters of each pass over the list; one plain pass by default.
+
+        A list read in parts (each status, each month) returns one dict per part; a record
+        an earlier part returned is not emitted again.
+        """
+        return ({},)
+
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """Read every pass of the list, emitting each record once."""
+        passes = self.query_passes(context)
+        seen: set[tuple[t.Any, ...]] = set()
+        for extra in passes:
+            for record in self.request_records(
+                {**(context or {}), PASS_QUERY: extra} if extra else context
+            ):
+                if len(passes) > 1:
+                    key = tuple(record.get(name) for name in self.primary_keys)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                yield record
 
     # Requests: throttle, retry, adapt the page size
 

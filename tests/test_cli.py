@@ -29,6 +29,19 @@ STREAMS = {
     "time_entries",
     "in_progress_time_entries",
     "detailed_report",
+    "expenses",
+    "expense_categories",
+    "invoices",
+    "invoice_payments",
+    "holidays",
+    "time_off_policies",
+    "time_off_requests",
+    "time_off_balances",
+    "approval_requests",
+    "scheduling_assignments",
+    "webhooks",
+    "shared_reports",
+    "member_profiles",
 }
 
 
@@ -60,6 +73,8 @@ def test_discover_lists_every_stream_without_calling_the_api(tmp_path):
     keys = {entry["tap_stream_id"]: entry["key_properties"] for entry in catalog["streams"]}
     assert keys["users"] == ["workspaceId", "id"]
     assert keys["workspaces"] == ["id"]
+    assert keys["invoice_payments"] == ["workspaceId", "invoiceId", "id"]
+    assert keys["member_profiles"] == ["workspaceId", "userId"]
 
 
 def test_connection_test_passes_against_the_fake_server(tmp_path, fake_clockify):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 
 import pytest
 import requests
@@ -87,24 +89,40 @@ def test_page_boundaries(tmp_path, make_server, tags, last_page_header):
         assert len(pages) == tags // 50 + 1
 
 
+#: Page sizes the tap must ask for first, by endpoint (reference §4): (path ending, where
+#: the size goes, size). Anything else is an ordinary list: page-size 5000.
+FIRST_PAGE_SIZES = [
+    (r"/workspaces$|/user$|/webhooks$|/member-profile/\w+$", "page-size", None),
+    (r"/custom-fields$|/expenses$|/expenses/categories$|/holidays$", "page-size", "200"),
+    (r"/time-off/policies$|/time-off/balance/policy/\w+$|/approval-requests$", "page-size", "200"),
+    (r"/time-off/requests$", "body:pageSize", 200),
+    (r"/reports/detailed$", "body:detailedFilter.pageSize", 1000),
+    (r"/entities/\w+$", "page-size", None),  # the change feed pages with limit
+    (r"/time-entries/status/in-progress$", "page-size", "1000"),
+    (r"/shared-reports$", "pageSize", "5000"),
+]
+
+
 def test_largest_page_size_is_asked_first(full_sync):
-    sizes = {
-        r.path: r.query.get("page-size", [None])[0]
-        for r in full_sync.requests
-        if r.method == "GET" and "/entities/" not in r.path
-    }
-    for path, size in sizes.items():
-        if path.endswith("/custom-fields"):
-            assert size == "200"
-        elif path.endswith("/in-progress"):
-            assert size == "1000"
-        elif path.endswith("/workspaces") or path.endswith("/user"):
-            assert size is None
+    for request in full_sync.requests:
+        where, expected = next(
+            (
+                (where, size)
+                for ending, where, size in FIRST_PAGE_SIZES
+                if re.search(ending, request.path)
+            ),
+            ("page-size", "5000"),
+        )
+        if where.startswith("body:"):
+            asked = json.loads(request.body)
+            for key in where.removeprefix("body:").split("."):
+                asked = asked.get(key)
         else:
-            assert size == "5000", path
+            asked = request.query.get(where, [None])[0]
+        assert asked == expected, request.path
 
 
 def test_no_request_is_repeated_in_a_full_sync(full_sync):
-    seen = [(r.path, sorted(r.query.items()), r.body) for r in full_sync.requests]
+    seen = [(r.method, r.path, sorted(r.query.items()), r.body) for r in full_sync.requests]
     seen = [repr(request) for request in seen]
     assert len(seen) == len(set(seen))

@@ -1,4 +1,4 @@
-"""Reports API: the detailed report, workspace-wide time entries with names and amounts."""
+"""Reports API: the detailed report (workspace-wide time entries), and shared reports."""
 
 from __future__ import annotations
 
@@ -109,3 +109,15 @@ class DetailedReportStream(WorkspaceStream):
     def entry_id(record: Record) -> str:
         """Return the entry's id: ``_id`` in responses, ``get_id`` in the spec, or ``id``."""
         return str(record.get("_id") or record.get("id") or record.get("get_id"))
+
+
+class SharedReportsStream(WorkspaceStream):
+    """Shared reports the key's user created or can see (their definitions, not their data)."""
+
+    name = "shared_reports"
+    host = "reports"
+    path = "/workspaces/{workspaceId}/shared-reports"
+    records_jsonpath = "$.reports[*]"
+    schema = StreamSchema(SCHEMAS)
+    paging: t.ClassVar[Paging] = Paging(size="pageSize")
+    query: t.ClassVar[dict[str, t.Any]] = {"sharedReportsFilter": "ALL"}

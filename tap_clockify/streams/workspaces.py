@@ -1,4 +1,4 @@
-"""Workspaces, and the people in them: users, user groups, custom fields."""
+"""Workspaces and their set-up: users, member profiles, user groups, custom fields, webhooks."""
 
 from __future__ import annotations
 
@@ -146,6 +146,30 @@ class UsersStream(WorkspaceStream):
             self.tap.member_ids[workspace_id] = [record["id"] for record in records]
         return self.tap.member_ids[workspace_id]
 
+    def get_child_context(self, record: Record, context: Context | None) -> Context:
+        """Member profiles are read per user."""
+        return {"workspaceId": record["workspaceId"], "userId": record["id"]}
+
+
+class MemberProfilesStream(WorkspaceStream):
+    """Each member's workspace profile: working days, capacity, user custom field values."""
+
+    name = "member_profiles"
+    path = "/workspaces/{workspaceId}/member-profile/{userId}"
+    parent_stream_type = UsersStream
+    primary_keys = ("workspaceId", "userId")
+    records_jsonpath = "$"  # one profile object, not a list
+    max_page_size = None
+    schema = StreamSchema(SCHEMAS)
+
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
+        """Add the member's user id, which a profile does not carry."""
+        row = super().post_process(row, context) or row
+        row["userId"] = (context or {}).get("userId")
+        return row
+
 
 class UserGroupsStream(WorkspaceStream):
     """User groups with their member and team-manager ids."""
@@ -161,9 +185,30 @@ class UserGroupsStream(WorkspaceStream):
 
 
 class CustomFieldsStream(WorkspaceStream):
-    """Custom field definitions of every status (paged at most 200, reference §4)."""
+    """Custom field definitions of every status (paged at most 200, reference §4).
+
+    Their per-project defaults are in ``projectDefaultValues``, so the per-project list
+    would add nothing.
+    """
 
     name = "custom_fields"
     path = "/workspaces/{workspaceId}/custom-fields"
     schema = StreamSchema(SCHEMAS)
     max_page_size = 200
+
+
+class WebhooksStream(WorkspaceStream):
+    """Webhooks, without ``authToken``: the secret that signs deliveries is never emitted."""
+
+    name = "webhooks"
+    path = "/workspaces/{workspaceId}/webhooks"
+    records_jsonpath = "$.webhooks[*]"
+    max_page_size = None
+    schema = StreamSchema(SCHEMAS)
+
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
+        """Drop the secret (the schema has no such field either)."""
+        row.pop("authToken", None)
+        return super().post_process(row, context)

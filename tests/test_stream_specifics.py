@@ -1,0 +1,155 @@
+"""What individual streams must do beyond paging a list: every status, windows, secrets."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+from tap_clockify.streams.scheduling import month_start
+from tests.conftest import START_DATE, run_tap, tap_config
+from tests.fake_clockify.data import APPROVAL_STATES, TIME_OFF_STATUSES, parse_iso
+
+
+def requests_to(result, ending: str) -> list:
+    return [r for r in result.requests if r.path.endswith(ending)]
+
+
+def test_expense_categories_are_read_archived_and_active(full_sync, fake_clockify):
+    categories = full_sync.records["expense_categories"]
+    assert {category["archived"] for category in categories} == {True, False}
+    asked = Counter(
+        (r.path, r.query["archived"][0]) for r in requests_to(full_sync, "/expenses/categories")
+    )
+    assert sorted(asked.values()) == [1] * 2 * len(fake_clockify.workspace_ids)
+    assert {archived for _, archived in asked} == {"true", "false"}
+
+
+def test_approval_requests_of_every_status_keyed_by_their_nested_id(full_sync):
+    approvals = full_sync.records["approval_requests"]
+    assert {a["approvalRequest"]["status"]["state"] for a in approvals} == set(APPROVAL_STATES)
+    assert all(a["id"] == a["approvalRequest"]["id"] for a in approvals)
+    asked = {r.query["status"][0] for r in requests_to(full_sync, "/approval-requests")}
+    assert asked == set(APPROVAL_STATES)
+
+
+def test_time_off_requests_of_every_status_and_user_are_searched(full_sync, fake_clockify):
+    requests = full_sync.records["time_off_requests"]
+    assert {r["status"]["statusType"] for r in requests} == set(TIME_OFF_STATUSES)
+    searches = requests_to(full_sync, "/time-off/requests")
+    assert {r.method for r in searches} == {"POST"}
+    for search in searches:
+        body = json.loads(search.body)
+        assert body["statuses"] == ["ALL"]
+        assert body["users"] == []
+        assert body["start"] == "2020-01-01T00:00:00.000000Z"  # start_date, first run
+
+
+def test_time_off_requests_second_run_starts_lookback_days_before_the_bookmark(
+    tmp_path, make_server
+):
+    server = make_server()
+    config = tap_config(server, lookback_days=10)
+    first = run_tap(tmp_path, config)
+    assert first.returncode == 0, first.stderr[-2000:]
+    partitions = first.final_state["bookmarks"]["time_off_requests"]["partitions"]
+    bookmarks = {p["context"]["workspaceId"]: p["replication_key_value"] for p in partitions}
+    for workspace_id in server.workspace_ids:
+        newest = max(r["createdAt"] for r in server.ground_truth("time_off_requests", workspace_id))
+        assert parse_iso(bookmarks[workspace_id]) == parse_iso(newest)
+
+    server.reset_requests()
+    second = run_tap(tmp_path, config, state=first.final_state)
+    assert second.returncode == 0, second.stderr[-2000:]
+    starts = {
+        r.path.split("/")[4]: json.loads(r.body)["start"]
+        for r in server.requests
+        if r.path.endswith("/time-off/requests")
+    }
+    for workspace_id, bookmark in bookmarks.items():
+        since = parse_iso(bookmark) - timedelta(days=10)
+        assert starts[workspace_id] == since.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    emitted = second.records["time_off_requests"]
+    assert emitted
+    assert len(emitted) < len(first.records["time_off_requests"])
+    for request in emitted:
+        assert parse_iso(request["createdAt"]) >= parse_iso(starts[request["workspaceId"]])
+
+
+def month_windows(requests) -> dict[str, list[tuple[str, str]]]:
+    windows: dict[str, list[tuple[str, str]]] = {}
+    for request in requests:
+        workspace_id = request.path.split("/")[4]
+        windows.setdefault(workspace_id, []).append(
+            (request.query["start"][0], request.query["end"][0])
+        )
+    return windows
+
+
+def test_assignments_are_read_month_by_month_and_emitted_once(full_sync, fake_clockify):
+    now = datetime.now(timezone.utc)
+    first, end = parse_iso(START_DATE), month_start(now, 13)
+    for windows in month_windows(requests_to(full_sync, "/scheduling/assignments/all")).values():
+        assert windows[0][0] == first.strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert windows[-1][1] == end.strftime("%Y-%m-%dT%H:%M:%SZ")
+        for (_, window_end), (next_start, _) in itertools.pairwise(windows):
+            assert window_end == next_start  # contiguous, one calendar month each
+        assert len(windows) == len(set(windows))
+
+    assignments = full_sync.records["scheduling_assignments"]
+    spanning = [
+        a
+        for a in assignments
+        if month_start(parse_iso(a["period"]["start"]))
+        != month_start(parse_iso(a["period"]["end"]))
+    ]
+    assert spanning, "the dataset must hold assignments that span months"
+    ids = [(a["workspaceId"], a["id"]) for a in assignments]
+    assert len(ids) == len(set(ids))
+
+
+def test_assignments_without_start_date_are_read_from_a_year_back(tmp_path, make_server):
+    server = make_server()
+    result = run_tap(tmp_path, tap_config(server, start_date=None))
+    assert result.returncode == 0, result.stderr[-2000:]
+    expected_first = month_start(datetime.now(timezone.utc), -12).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assignments = [r for r in server.requests if r.path.endswith("/scheduling/assignments/all")]
+    for windows in month_windows(assignments).values():
+        assert windows[0][0] == expected_first
+        assert len(windows) == 25
+    assert len(result.records["scheduling_assignments"]) == len(
+        server.ground_truth("scheduling_assignments")
+    )
+
+
+def test_webhook_secrets_are_never_emitted(full_sync, fake_clockify):
+    tokens = [
+        webhook["authToken"]
+        for workspace_id in fake_clockify.workspace_ids
+        for webhook in fake_clockify.dataset.records("webhooks", workspace_id)
+    ]
+    assert tokens
+    for token in tokens:
+        assert token not in full_sync.stdout
+        assert token not in full_sync.stderr
+    assert "authToken" not in full_sync.stdout
+    assert full_sync.records["webhooks"]
+
+
+def test_children_carry_the_id_clockify_leaves_out(full_sync, fake_clockify):
+    invoices = {(i["workspaceId"], i["id"]) for i in full_sync.records["invoices"]}
+    payments = full_sync.records["invoice_payments"]
+    assert payments
+    assert all((p["workspaceId"], p["invoiceId"]) in invoices for p in payments)
+    profiles = {(p["workspaceId"], p["userId"]) for p in full_sync.records["member_profiles"]}
+    users = {(u["workspaceId"], u["id"]) for u in full_sync.records["users"]}
+    assert profiles == users
+
+
+def test_shared_reports_come_from_the_reports_api(full_sync):
+    lists = requests_to(full_sync, "/shared-reports")
+    assert lists
+    assert all(r.path.startswith("/reports/v1/") for r in lists)
+    assert all(r.query["sharedReportsFilter"] == ["ALL"] for r in lists)
+    assert full_sync.records["shared_reports"]
