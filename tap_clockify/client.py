@@ -24,7 +24,13 @@ from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.pagination import SinglePagePaginator
 
 from tap_clockify import __version__
-from tap_clockify.errors import ClockifyError, PageSizeRejectedError, endpoint, error_for
+from tap_clockify.errors import (
+    AccessDeniedError,
+    ClockifyError,
+    PageSizeRejectedError,
+    endpoint,
+    error_for,
+)
 from tap_clockify.hosts import base_urls
 from tap_clockify.pagination import ClockifyPaginator, Paging
 
@@ -78,6 +84,8 @@ class ClockifyStream(RESTStream[int]):
     query: t.ClassVar[dict[str, t.Any]] = {}
     #: Where the endpoint takes its page number and size.
     paging: t.ClassVar[Paging] = Paging()
+    #: A paid feature: a 403 skips the stream for that workspace (``fail_on_unavailable_features``).
+    plan_gated: t.ClassVar[bool] = False
     #: POST bodies are JSON (reference §2).
     payload_as_json = True
 
@@ -93,6 +101,7 @@ class ClockifyStream(RESTStream[int]):
         self._records_by_response: WeakKeyDictionary[requests.Response, list[dict[str, t.Any]]] = (
             WeakKeyDictionary()
         )
+        self._unavailable_in: set[str] = set()
 
     @property
     def tap(self) -> TapClockify:
@@ -228,7 +237,7 @@ class ClockifyStream(RESTStream[int]):
         """Whether the stream's records can carry ``_sdc_deleted_at``."""
         return "_sdc_deleted_at" in self.schema.get("properties", {})
 
-    # Reading: passes over a list
+    # Reading: passes over a list, and paid features a workspace lacks
 
     def query_passes(self, context: Context | None) -> Sequence[dict[str, t.Any]]:
         """Extra query parameters of each pass over the list; one plain pass by default.
@@ -239,19 +248,47 @@ class ClockifyStream(RESTStream[int]):
         return ({},)
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        """Read every pass of the list, emitting each record once."""
+        """Read every pass; skip a workspace whose plan lacks a paid feature (reference §9)."""
+        workspace_id = str((context or {}).get("workspaceId"))
+        if workspace_id in self._unavailable_in:
+            return
         passes = self.query_passes(context)
         seen: set[tuple[t.Any, ...]] = set()
-        for extra in passes:
-            for record in self.request_records(
-                {**(context or {}), PASS_QUERY: extra} if extra else context
-            ):
-                if len(passes) > 1:
-                    key = tuple(record.get(name) for name in self.primary_keys)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                yield record
+        try:
+            for extra in passes:
+                for record in self.request_records(
+                    {**(context or {}), PASS_QUERY: extra} if extra else context
+                ):
+                    if len(passes) > 1:
+                        key = tuple(record.get(name) for name in self.primary_keys)
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                    yield record
+        except AccessDeniedError as exc:
+            if not self.plan_gated or self.config.get("fail_on_unavailable_features"):
+                raise
+            self._skip_workspace(workspace_id, exc.detail)
+
+    def _skip_workspace(self, workspace_id: str, detail: str) -> None:
+        """Warn once that this stream, and the streams read through it, skip the workspace."""
+        self._unavailable_in.add(workspace_id)
+        self.logger.warning(
+            "Skipping %s for workspace %s: Clockify refused it (HTTP 403%s). The feature is "
+            "not on the workspace's plan or the API key lacks access; set "
+            "fail_on_unavailable_features to stop instead.",
+            self.name,
+            workspace_id,
+            f": {detail}" if detail else "",
+        )
+        for child in self.child_streams:
+            if child.selected or child.has_selected_descendents:
+                child.logger.warning(
+                    "Skipping %s for workspace %s too: it is read through a stream Clockify "
+                    "refused there.",
+                    child.name,
+                    workspace_id,
+                )
 
     # Requests: throttle, retry, adapt the page size
 

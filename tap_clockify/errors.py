@@ -32,6 +32,15 @@ class PageSizeRejectedError(ClockifyError):
     """Clockify answered 400 to a page size above the endpoint's cap (reference §4)."""
 
 
+class AccessDeniedError(ClockifyError):
+    """HTTP 403: no permission, or a paid feature the workspace's plan lacks (reference §3)."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message, HTTPStatus.FORBIDDEN)
+        #: Clockify's own message, if it sent one.
+        self.detail = detail
+
+
 def endpoint(response: requests.Response) -> str:
     """Return the request path, without query string, for messages."""
     return urlparse(response.url).path or "/"
@@ -66,10 +75,10 @@ def error_for(response: requests.Response) -> Exception | None:
             status,
         )
     if status == HTTPStatus.FORBIDDEN:
-        return ClockifyError(
+        return AccessDeniedError(
             f"Access denied (HTTP 403 from {path}){suffix}. The API key's user lacks "
             "permission for this workspace or resource, or the feature is not on its plan.",
-            status,
+            detail,
         )
     if status == HTTPStatus.NOT_FOUND:
         return ClockifyError(f"Not found (HTTP 404 from {path}){suffix}.", status)

@@ -105,6 +105,15 @@ class TapClockify(Tap):
             description="Client-side throttle shared by all streams. Clockify allows 50 "
             "requests/second per workspace on paid plans; lower it for restricted keys.",
         ),
+        th.Property(
+            "fail_on_unavailable_features",
+            th.BooleanType,
+            default=False,
+            title="Fail on unavailable features",
+            description="Stop with an error when Clockify refuses a paid feature (expenses, "
+            "invoices, time off, approvals, scheduling, custom fields) with HTTP 403. By "
+            "default such a stream is skipped for that workspace with one warning.",
+        ),
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:

@@ -16,6 +16,7 @@ SETTINGS = {
     "requests_per_second",
     "lookback_days",
     "use_change_feed",
+    "fail_on_unavailable_features",
 }
 STREAMS = {
     "workspaces",

@@ -24,6 +24,7 @@ class ApprovalRequestsStream(WorkspaceStream):
     path = "/workspaces/{workspaceId}/approval-requests"
     schema = StreamSchema(SCHEMAS)
     max_page_size = 200
+    plan_gated = True
     query: t.ClassVar[dict[str, t.Any]] = {"sort-column": "ID", "sort-order": "ASCENDING"}
 
     def query_passes(self, context: Context | None) -> Sequence[dict[str, t.Any]]:

@@ -22,6 +22,7 @@ class ExpensesStream(WorkspaceStream):
     records_jsonpath = "$.expenses.expenses[*]"
     schema = StreamSchema(SCHEMAS)
     max_page_size = 200
+    plan_gated = True
 
 
 class ExpenseCategoriesStream(WorkspaceStream):
@@ -32,6 +33,7 @@ class ExpenseCategoriesStream(WorkspaceStream):
     records_jsonpath = "$.categories[*]"
     schema = StreamSchema(SCHEMAS)
     max_page_size = 200
+    plan_gated = True
     query: t.ClassVar[dict[str, t.Any]] = {"sort-column": "NAME", "sort-order": "ASCENDING"}
 
     def query_passes(self, context: Context | None) -> Sequence[dict[str, t.Any]]:
@@ -46,6 +48,7 @@ class InvoicesStream(WorkspaceStream):
     path = "/workspaces/{workspaceId}/invoices"
     records_jsonpath = "$.invoices[*]"
     schema = StreamSchema(SCHEMAS)
+    plan_gated = True
     query: t.ClassVar[dict[str, t.Any]] = BY_ID
 
     def get_child_context(self, record: Record, context: Context | None) -> Context:
@@ -61,6 +64,7 @@ class InvoicePaymentsStream(WorkspaceStream):
     parent_stream_type = InvoicesStream
     primary_keys = ("workspaceId", "invoiceId", "id")
     schema = StreamSchema(SCHEMAS)
+    plan_gated = True
 
     def post_process(
         self, row: dict[str, t.Any], context: Context | None = None

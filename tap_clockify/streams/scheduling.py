@@ -30,6 +30,7 @@ class SchedulingAssignmentsStream(WorkspaceStream):
     name = "scheduling_assignments"
     path = "/workspaces/{workspaceId}/scheduling/assignments/all"
     schema = StreamSchema(SCHEMAS)
+    plan_gated = True
     query: t.ClassVar[dict[str, t.Any]] = {"sort-column": "ID", "sort-order": "ASCENDING"}
 
     def query_passes(self, context: Context | None) -> Sequence[dict[str, t.Any]]:

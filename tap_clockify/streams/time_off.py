@@ -25,6 +25,7 @@ class HolidaysStream(WorkspaceStream):
     path = "/workspaces/{workspaceId}/holidays"
     schema = StreamSchema(SCHEMAS)
     max_page_size = 200
+    plan_gated = True
 
 
 class TimeOffPoliciesStream(WorkspaceStream):
@@ -34,6 +35,7 @@ class TimeOffPoliciesStream(WorkspaceStream):
     path = "/workspaces/{workspaceId}/time-off/policies"
     schema = StreamSchema(SCHEMAS)
     max_page_size = 200
+    plan_gated = True
     query: t.ClassVar[dict[str, t.Any]] = {"status": "ALL"}
 
     def get_child_context(self, record: Record, context: Context | None) -> Context:
@@ -51,6 +53,7 @@ class TimeOffBalancesStream(WorkspaceStream):
     records_jsonpath = "$.balances[*]"
     schema = StreamSchema(SCHEMAS)
     max_page_size = 200
+    plan_gated = True
     query: t.ClassVar[dict[str, t.Any]] = {"sort": "USER", "sort-order": "ASCENDING"}
 
 
@@ -71,6 +74,7 @@ class TimeOffRequestsStream(WorkspaceStream):
     schema = StreamSchema(SCHEMAS)
     max_page_size = 200
     paging: t.ClassVar[Paging] = Paging(size="pageSize", in_body=True)
+    plan_gated = True
 
     def request_body(self, context: Context | None) -> dict[str, t.Any]:
         """Ask for every status and user, created since the lookback window opened."""

@@ -195,6 +195,7 @@ class CustomFieldsStream(WorkspaceStream):
     path = "/workspaces/{workspaceId}/custom-fields"
     schema = StreamSchema(SCHEMAS)
     max_page_size = 200
+    plan_gated = True
 
 
 class WebhooksStream(WorkspaceStream):
