@@ -9,7 +9,6 @@ import decimal
 import email.utils
 import time
 import typing as t
-from datetime import datetime, timezone
 from functools import cached_property
 from http import HTTPStatus
 from urllib.parse import urlparse
@@ -33,9 +32,11 @@ from tap_clockify.errors import (
 )
 from tap_clockify.hosts import base_urls
 from tap_clockify.pagination import ClockifyPaginator, Paging
+from tap_clockify.timeutil import parse_time
 
 if t.TYPE_CHECKING:
     from collections.abc import Generator, Iterable, Sequence
+    from datetime import datetime
 
     from backoff.types import Details
     from singer_sdk.helpers.types import Context, RequestFunc
@@ -128,10 +129,7 @@ class ClockifyStream(RESTStream[int]):
     def start_date(self) -> datetime | None:
         """The ``start_date`` setting as an aware datetime (UTC when it names no zone)."""
         value = self.config.get("start_date")
-        if not value:
-            return None
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return parse_time(str(value)) if value else None
 
     # Paging
 
