@@ -1,9 +1,13 @@
-"""Parse Clockify's timestamps, which come with or without fractions and always in UTC."""
+"""Clockify's timestamps (with or without fractions, always in UTC) and calendar months."""
 
 from __future__ import annotations
 
 import re
+import typing as t
 from datetime import datetime, timezone
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _FRACTION = re.compile(r"\.(\d+)")
 
@@ -18,3 +22,19 @@ def parse_time(value: str) -> datetime:
     text = _FRACTION.sub(lambda match: "." + match.group(1)[:6].ljust(6, "0"), text, count=1)
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def month_start(moment: datetime, months_later: int = 0) -> datetime:
+    """Midnight UTC on the first day of the month ``months_later`` months after ``moment``."""
+    utc = moment.astimezone(timezone.utc)
+    month_index = utc.month - 1 + months_later
+    return datetime(utc.year + month_index // 12, month_index % 12 + 1, 1, tzinfo=timezone.utc)
+
+
+def month_windows(since: datetime, until: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """Split ``[since, until)`` at calendar-month boundaries (free plans allow 31 days)."""
+    start = since
+    while start < until:
+        end = min(month_start(start, 1), until)
+        yield start, end
+        start = end

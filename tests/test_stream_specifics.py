@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from tap_clockify.streams.scheduling import month_start
+from tap_clockify.timeutil import month_start
 from tests.conftest import START_DATE, run_tap, tap_config
 from tests.fake_clockify.data import APPROVAL_STATES, TIME_OFF_STATUSES, parse_iso
 

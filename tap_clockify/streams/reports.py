@@ -8,27 +8,15 @@ from datetime import datetime, timedelta, timezone
 from tap_clockify.pagination import Paging
 from tap_clockify.schemas import SCHEMAS, StreamSchema
 from tap_clockify.streams.workspaces import WorkspaceStream
-from tap_clockify.timeutil import parse_time
+from tap_clockify.timeutil import month_windows, parse_time
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
     from singer_sdk.helpers.types import Context, Record
 
 #: Where the report's history starts when no ``start_date`` is set: Clockify's launch.
 EARLIEST_REPORT_DATE = datetime(2017, 1, 1, tzinfo=timezone.utc)
-
-
-def month_windows(since: datetime, until: datetime) -> Iterator[tuple[datetime, datetime]]:
-    """Split ``[since, until)`` at calendar-month boundaries (free plans allow 31 days)."""
-    start = since
-    while start < until:
-        next_month = (start.replace(day=1) + timedelta(days=32)).replace(
-            day=1, hour=0, minute=0, second=0, microsecond=0
-        )
-        end = min(next_month, until)
-        yield start, end
-        start = end
 
 
 def report_time(moment: datetime) -> str:

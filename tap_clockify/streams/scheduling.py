@@ -5,16 +5,16 @@ from __future__ import annotations
 import typing as t
 from datetime import datetime, timezone
 
+from tap_clockify.change_feed import query_time
 from tap_clockify.schemas import SCHEMAS, StreamSchema
 from tap_clockify.streams.workspaces import WorkspaceStream
+from tap_clockify.timeutil import month_start, month_windows
 
 if t.TYPE_CHECKING:
     from collections.abc import Sequence
 
     from singer_sdk.helpers.types import Context
 
-#: Clockify's query-parameter date format (reference §9).
-QUERY_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 #: Months read before now without ``start_date``, and after now always (plans look ahead).
 MONTHS_BACK_BY_DEFAULT = 12
 MONTHS_AHEAD = 12
@@ -37,22 +37,5 @@ class SchedulingAssignmentsStream(WorkspaceStream):
         """One ``start``/``end`` window per calendar month."""
         now = datetime.now(timezone.utc)
         first = month_start(self.start_date or month_start(now, -MONTHS_BACK_BY_DEFAULT))
-        last = month_start(now, MONTHS_AHEAD + 1)
-        windows = []
-        while first < last:
-            following = month_start(first, 1)
-            windows.append(
-                {
-                    "start": first.strftime(QUERY_TIME_FORMAT),
-                    "end": following.strftime(QUERY_TIME_FORMAT),
-                }
-            )
-            first = following
-        return windows
-
-
-def month_start(moment: datetime, months_later: int = 0) -> datetime:
-    """Midnight UTC on the first day of the month ``months_later`` months after ``moment``."""
-    month_index = moment.astimezone(timezone.utc).month - 1 + months_later
-    year = moment.astimezone(timezone.utc).year + month_index // 12
-    return datetime(year, month_index % 12 + 1, 1, tzinfo=timezone.utc)
+        windows = month_windows(first, month_start(now, MONTHS_AHEAD + 1))
+        return [{"start": query_time(start), "end": query_time(end)} for start, end in windows]
