@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 
 API_PREFIX = "/api/v1"
 REPORTS_PREFIX = "/reports/v1"
+#: Internal marker from `handle` to the HTTP handler: send half the body, then hang up.
+TRUNCATE_HEADER = "X-Fake-Truncate"
 DEFAULT_PAGE_SIZE_CAP = 5000
 DEFAULT_PAGE_SIZE = 50
 # Documented exceptions to the 5000 cap (templates are relative to their host's prefix).
@@ -127,7 +129,7 @@ class Reply:
 
 @dataclass
 class _Fault:
-    """A pending injected fault; ``status`` 0 means: drop the connection."""
+    """A pending injected fault; ``status`` 0: drop the connection; -1: cut the body short."""
 
     status: int
     remaining: int
@@ -439,6 +441,17 @@ class FakeClockify:
         with self._lock:
             self._faults.append(_Fault(0, times, path_contains))
 
+    def clear_faults(self) -> None:
+        """Forget every pending injected fault and switch random failures off."""
+        with self._lock:
+            self._faults = []
+            self._fail_rate = 0.0
+
+    def truncate_bodies(self, times: int = 1, path_contains: str | None = None) -> None:
+        """Announce the full body but send only half of it, then close the connection."""
+        with self._lock:
+            self._faults.append(_Fault(-1, times, path_contains))
+
     # ----------------------------------------------------------------- ground truth
 
     def ground_truth(
@@ -515,6 +528,9 @@ class FakeClockify:
         answer: Answer | None
         if fault == "drop":
             answer = None
+        elif fault == "truncate":
+            status, content, extra = self._dispatch(method, path, query, headers, body)
+            answer = status, content, {**extra, TRUNCATE_HEADER: "1"}
         elif fault is not None:
             answer = fault
         else:
@@ -524,7 +540,7 @@ class FakeClockify:
             self.requests.append(RequestRecord(method, path, query, status, body))
         return answer
 
-    def _fault_for(self, path: str) -> Answer | Literal["drop"] | None:
+    def _fault_for(self, path: str) -> Answer | Literal["drop", "truncate"] | None:
         """Return the injected or random fault for this request, if any."""
         with self._lock:
             for fault in self._faults:
@@ -535,6 +551,8 @@ class FakeClockify:
                     self._faults = [f for f in self._faults if f.remaining > 0]
                     if fault.status == 0:
                         return "drop"
+                    if fault.status == -1:
+                        return "truncate"
                     return _error_answer(fault.status, fault.body, fault.retry_after)
             if self._fail_rate > 0 and self._fail_rng.random() < self._fail_rate:
                 return _error_answer(self._fail_rng.choice(self._fail_statuses), None, None)
@@ -1441,13 +1459,16 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
         status, body, extra = answer
+        truncate = extra.pop(TRUNCATE_HEADER, None) is not None
         self.send_response(status)
         for name, value in extra.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            self.wfile.write(body[: len(body) // 2] if truncate else body)
+        if truncate:
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve  # noqa: N815
 
