@@ -16,6 +16,7 @@ from weakref import WeakKeyDictionary
 
 import backoff
 import requests
+import urllib3
 from singer_sdk import RESTStream
 from singer_sdk.authenticators import APIKeyAuthenticator
 from singer_sdk.exceptions import RetriableAPIError
@@ -74,6 +75,27 @@ def retry_after_seconds(exception: BaseException | None) -> float | None:
         return max(0.0, when.timestamp() - time.time()) if when else None
 
 
+def could_not_connect(exception: requests.exceptions.ConnectionError) -> bool:
+    """Tell "nothing answers at that address" from a connection that broke midway."""
+    if isinstance(exception, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(exception.args[0] if exception.args else None, "reason", None)
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+def plan_limit_message(response: requests.Response) -> str:
+    """Explain a 429 that retries did not cure: most likely a plan's hourly quota."""
+    wait = response.headers.get("Retry-After")
+    asked = f", asked to wait {wait} s" if wait else ""
+    return (
+        f"Clockify keeps answering HTTP 429 Too Many Requests at {endpoint(response)}{asked}. "
+        "Workspaces created recently on the Free plan may make only 30 requests per hour "
+        "in total, which rules out a full sync; upgrade the workspace's plan, or sync less "
+        "at a time (workspace_ids, start_date, fewer streams) with a lower "
+        "requests_per_second."
+    )
+
+
 class ClockifyStream(RESTStream[int]):
     """Base for every Clockify stream."""
 
@@ -96,6 +118,9 @@ class ClockifyStream(RESTStream[int]):
     backoff_cap: t.ClassVar[float] = 60.0
     max_tries: t.ClassVar[int] = 8
     max_total_wait: t.ClassVar[float] = 600.0
+    longest_retry_after: t.ClassVar[float] = 300.0
+    #: Seconds to wait for Clockify to connect and answer before retrying.
+    timeout = 120
 
     def __init__(self, tap: TapClockify) -> None:
         super().__init__(tap=tap)
@@ -302,7 +327,7 @@ class ClockifyStream(RESTStream[int]):
             RETRIABLE_EXCEPTIONS,
             max_tries=self.max_tries,
             max_time=self.max_total_wait,
-            giveup=self._is_wrong_address,
+            giveup=self._give_up_at_once,
             jitter=backoff.random_jitter,
             on_backoff=self.backoff_handler,
             logger=None,
@@ -315,6 +340,8 @@ class ClockifyStream(RESTStream[int]):
                 except PageSizeRejectedError:
                     prepared_request = self._retry_with_smaller_page(prepared_request)
                 except RetriableAPIError as exc:
+                    if exc.response is not None and exc.response.status_code == 429:
+                        raise ClockifyError(plan_limit_message(exc.response), 429) from exc
                     msg = f"Giving up after {self.max_tries} tries: {exc}"
                     raise ClockifyError(msg) from exc
                 except RETRIABLE_EXCEPTIONS as exc:
@@ -327,16 +354,18 @@ class ClockifyStream(RESTStream[int]):
 
         return send
 
-    def _is_wrong_address(self, exception: Exception) -> bool:
-        """Give up at once when the very first connection fails: the URL is wrong.
+    def _give_up_at_once(self, exception: Exception) -> bool:
+        """Spot failures that waiting will not cure.
 
-        Once Clockify has answered in this run, a failed connection is network trouble
-        and worth retrying.
+        Failing to open the very first connection means a wrong URL (once Clockify has
+        answered in this run, it is network trouble, worth retrying). A 429 that
+        asks for a wait of more than ``longest_retry_after`` is an hourly quota, such as
+        the Free plan's 30 requests per hour (reference §3).
         """
-        return (
-            isinstance(exception, requests.exceptions.ConnectionError)
-            and not self.tap.reached_clockify
-        )
+        if isinstance(exception, requests.exceptions.ConnectionError):
+            return could_not_connect(exception) and not self.tap.reached_clockify
+        wait = retry_after_seconds(exception)
+        return wait is not None and wait > self.longest_retry_after
 
     def _smaller_page_size(self, request: requests.PreparedRequest) -> int | None:
         """Return the page size to try after a 400, or None if none is smaller."""
