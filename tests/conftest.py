@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +21,9 @@ if TYPE_CHECKING:
 
 TAP = str(Path(sys.executable).with_name("tap-clockify"))
 API_KEY = "test-key-7f3a9c1e5b"
-#: Before every generated entry, so a sync reads the whole history.
-START_DATE = "2020-01-01T00:00:00Z"
+#: Just before every generated entry (the default dataset spans 400 days), so a sync reads
+#: the whole history without walking years of empty report months.
+START_DATE = (datetime.now(timezone.utc) - timedelta(days=410)).strftime("%Y-%m-%dT00:00:00Z")
 
 
 @dataclass
