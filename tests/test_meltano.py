@@ -69,3 +69,31 @@ def test_meltano_keeps_state_between_runs(meltano_env, make_server, tmp_path):
     starts = {r.query["start"][0] for r in server.requests if r.path.endswith("/time-entries")}
     assert starts
     assert "2020-01-01T00:00:00Z" not in starts
+
+
+def test_every_setting_can_come_from_its_environment_variable(meltano_env):
+    env = {
+        **meltano_env,
+        "TAP_CLOCKIFY_API_KEY": "key",
+        "TAP_CLOCKIFY_WORKSPACE_IDS": '["a", "b"]',
+        "TAP_CLOCKIFY_START_DATE": "2024-01-01T00:00:00Z",
+        "TAP_CLOCKIFY_REGION": "euc1",
+        "TAP_CLOCKIFY_LOOKBACK_DAYS": "3",
+        "TAP_CLOCKIFY_USE_CHANGE_FEED": "false",
+        "TAP_CLOCKIFY_REQUESTS_PER_SECOND": "5",
+    }
+    done = subprocess.run(
+        [MELTANO, "config", "print", "tap-clockify", "--format=json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    config = json.loads(done.stdout)
+    assert config["workspace_ids"] == ["a", "b"]
+    assert config["region"] == "euc1"
+    assert config["lookback_days"] == 3
+    assert config["use_change_feed"] is False
+    assert config["requests_per_second"] == 5
