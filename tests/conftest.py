@@ -94,6 +94,9 @@ def run_tap(
         command, capture_output=True, text=True, timeout=timeout, env=env, check=False
     )
     result = SyncResult(done.returncode, done.stdout, done.stderr)
+    # Every scenario doubles as a secrets check: the key must never be printed.
+    secret = config.get("api_key") or ""
+    assert len(secret) < 8 or secret not in done.stdout + done.stderr, "API key leaked"
     if not args:
         result.records, result.schemas, result.states = parse_singer(done.stdout)
     return result
