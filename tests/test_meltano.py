@@ -32,6 +32,7 @@ def meltano_run(env, server, output: Path, *args: str) -> subprocess.CompletedPr
         "TAP_CLOCKIFY_API_URL": server.api_url,
         "TAP_CLOCKIFY_REPORTS_URL": server.reports_url,
         "TAP_CLOCKIFY_START_DATE": "2020-01-01T00:00:00Z",
+        "TAP_CLOCKIFY_REQUESTS_PER_SECOND": "1000",
         "TARGET_JSONL_DESTINATION_PATH": str(output),
     }
     return subprocess.run(
