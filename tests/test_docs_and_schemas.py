@@ -83,3 +83,21 @@ def test_meltano_yml_declares_every_setting_of_the_tap():
     assert set(settings) == ours
     assert settings["api_key"]["sensitive"] is True
     assert all(setting.get("kind") and setting.get("description") for setting in settings.values())
+
+
+def test_meltano_yml_defines_its_loaders_inline_and_pinned():
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    assert project["send_anonymous_usage_stats"] is False
+    loaders = {loader["name"]: loader for loader in project["plugins"]["loaders"]}
+    assert set(loaders) == {"target-jsonl", "target-postgres"}
+    assert loaders["target-jsonl"]["config"]["destination_path"] == "output"
+    assert loaders["target-postgres"]["pip_url"] == "meltanolabs-target-postgres==0.8.1"
+    for loader in loaders.values():
+        # Inline definitions: Meltano never has to ask Meltano Hub.
+        assert set(loader) >= {"namespace", "executable", "pip_url", "settings"}
+        assert "==" in loader["pip_url"]
+        for setting in loader["settings"]:
+            assert {"kind", "label", "description"} <= set(setting), setting["name"]
+    postgres = {setting["name"]: setting for setting in loaders["target-postgres"]["settings"]}
+    assert postgres["password"]["sensitive"] is True
+    assert postgres["sqlalchemy_url"]["sensitive"] is True
