@@ -13,8 +13,10 @@
 set -euo pipefail
 
 pg_bindir() {
-    # Debian keeps server binaries per major version; take the newest.
-    find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1
+    # Debian keeps server binaries per major version (clients share the directory); take
+    # the newest version that has the server.
+    find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/initdb' 2>/dev/null \
+        | sort -V | tail -n 1 | xargs -r dirname
 }
 
 install_postgres() {
