@@ -15,6 +15,7 @@ from tap_clockify.errors import ClockifyError
 from tap_clockify.hosts import DEFAULT_REGION, REGIONS
 from tap_clockify.streams import STREAM_TYPES
 from tap_clockify.throttle import Throttle
+from tap_clockify.writer import SingerWriter
 
 if t.TYPE_CHECKING:
     from tap_clockify.client import ClockifyStream
@@ -30,6 +31,7 @@ class TapClockify(Tap):
     """Singer tap for Clockify."""
 
     name = "tap-clockify"
+    message_writer_class = SingerWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -147,8 +149,8 @@ class TapClockify(Tap):
     reached_clockify = False
 
     @cached_property
-    def member_ids(self) -> dict[str, list[str]]:
-        """Member ids by workspace, read once a run for the streams read per user."""
+    def ids_read(self) -> dict[tuple[str, str], list[str]]:
+        """Ids by (stream, workspace), read once a run for streams read per object."""
         return {}
 
     @cached_property

@@ -1,0 +1,46 @@
+"""Singer output: msgspec's encoder, written in large chunks, flushed at each STATE."""
+
+from __future__ import annotations
+
+import atexit
+import sys
+import typing as t
+
+from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.singerlib import RecordMessage
+
+if t.TYPE_CHECKING:
+    from singer_sdk.singerlib.encoding.simple import Message
+
+#: Records are collected up to this many bytes before they are written out.
+CHUNK_BYTES = 256 * 1024
+
+
+class SingerWriter(MsgSpecWriter):
+    """Write the same JSON lines as the SDK's default writer, several times faster.
+
+    The SDK's msgspec writer writes and flushes stdout for every message: a system call
+    per record, each releasing the interpreter lock to the threads fetching pages.
+    Records are gathered into chunks instead; every other message (SCHEMA, STATE, …)
+    writes the chunk and flushes, so a target has every record a STATE vouches for.
+    """
+
+    def __init__(self) -> None:
+        self._chunk = bytearray()
+        atexit.register(self.flush)
+
+    def write_message(self, message: Message) -> None:
+        """Add a record to the chunk; write and flush it with any other message."""
+        self._chunk += self.format_message(message)
+        if not isinstance(message, RecordMessage):
+            self.flush()
+        elif len(self._chunk) >= CHUNK_BYTES:
+            sys.stdout.buffer.write(self._chunk)
+            self._chunk.clear()
+
+    def flush(self) -> None:
+        """Write whatever is gathered and flush stdout."""
+        if self._chunk:
+            sys.stdout.buffer.write(self._chunk)
+            self._chunk.clear()
+        sys.stdout.flush()
