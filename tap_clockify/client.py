@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import decimal
 import email.utils
+import threading
 import time
 import typing as t
 from functools import cached_property
@@ -20,6 +21,7 @@ import urllib3
 from singer_sdk import RESTStream
 from singer_sdk.authenticators import APIKeyAuthenticator
 from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.pagination import SinglePagePaginator
 
@@ -107,6 +109,10 @@ class ClockifyStream(RESTStream[int]):
     query: t.ClassVar[dict[str, t.Any]] = {}
     #: Where the endpoint takes its page number and size.
     paging: t.ClassVar[Paging] = Paging()
+    #: Records arrive as JSON whose types already match the schemas (generated from the
+    #: same spec), so only top-level properties are checked: undeclared ones are dropped
+    #: with a warning, nested values pass through as they came.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.ROOT_ONLY
     #: A paid feature: a 403 skips the stream for that workspace (``fail_on_unavailable_features``).
     plan_gated: t.ClassVar[bool] = False
     #: POST bodies are JSON (reference §2).
@@ -124,9 +130,11 @@ class ClockifyStream(RESTStream[int]):
 
     def __init__(self, tap: TapClockify) -> None:
         super().__init__(tap=tap)
+        # Pages may be fetched from several threads at once (see prefetch.py).
         self._records_by_response: WeakKeyDictionary[requests.Response, list[dict[str, t.Any]]] = (
             WeakKeyDictionary()
         )
+        self._records_lock = threading.Lock()
         self._unavailable_in: set[str] = set()
 
     @property
@@ -206,7 +214,9 @@ class ClockifyStream(RESTStream[int]):
             raise PageSizeRejectedError(msg)
         if error := error_for(response):
             raise error
-        self._records_by_response[response] = self._decode(response)
+        records = self._decode(response)
+        with self._records_lock:
+            self._records_by_response[response] = records
         self.tap.reached_clockify = True
 
     def _decode(self, response: requests.Response) -> list[dict[str, t.Any]]:
@@ -236,9 +246,12 @@ class ClockifyStream(RESTStream[int]):
 
     def page_records(self, response: requests.Response) -> list[dict[str, t.Any]]:
         """Return a validated page's records (decoded once, shared with the paginator)."""
-        records = self._records_by_response.get(response)
+        with self._records_lock:
+            records = self._records_by_response.get(response)
         if records is None:
-            records = self._records_by_response[response] = self._decode(response)
+            records = self._decode(response)
+            with self._records_lock:
+                self._records_by_response[response] = records
         return records
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:

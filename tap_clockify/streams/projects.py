@@ -6,6 +6,7 @@ import typing as t
 from http import HTTPStatus
 
 from tap_clockify.errors import ClockifyError
+from tap_clockify.prefetch import prefetched
 from tap_clockify.schemas import SCHEMAS, StreamSchema
 from tap_clockify.streams.workspaces import WorkspaceStream
 
@@ -34,38 +35,47 @@ class ProjectsStream(WorkspaceStream):
     name = "projects"
     path = "/workspaces/{workspaceId}/projects"
     deletions_feed_type = "PROJECTS"
+    shares_ids = True
     schema = StreamSchema(SCHEMAS)
     query: t.ClassVar[dict[str, t.Any]] = BY_ID
 
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        """Tasks are read per project, except for projects reported deleted."""
-        if record.get("_sdc_deleted_at"):
-            return None
-        return {"workspaceId": record["workspaceId"], "projectId": record["id"]}
-
 
 class TasksStream(WorkspaceStream):
-    """Tasks of every project; ``is-active`` is omitted so ACTIVE and DONE both come back."""
+    """Tasks of every project, archived ones included, ACTIVE and DONE (no ``is-active``).
+
+    Projects are read concurrently (see prefetch.py).
+    """
 
     name = "tasks"
     path = "/workspaces/{workspaceId}/projects/{projectId}/tasks"
     deletions_feed_type = "TASKS"
-    parent_stream_type = ProjectsStream
     primary_keys = ("workspaceId", "projectId", "id")
     schema = StreamSchema(SCHEMAS)
     query: t.ClassVar[dict[str, t.Any]] = BY_ID
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
-        """Read a project's tasks; a project deleted since it was listed has none left."""
+        """Read every project's tasks, then the workspace's deleted tasks."""
+        assert context is not None
+        workspace_id = context["workspaceId"]
+        projects = t.cast("ProjectsStream", self.tap.streams["projects"])
+        yield from prefetched(
+            projects.ids_in(workspace_id), lambda project_id: self._tasks(workspace_id, project_id)
+        )
+        yield from self._deletions(context)
+
+    def _tasks(self, workspace_id: str, project_id: str) -> list[Record]:
+        """One project's tasks; a project deleted since it was listed has none left."""
         try:
-            yield from super().get_records(context)
+            return list(
+                self.request_records({"workspaceId": workspace_id, "projectId": project_id})
+            )
         except ClockifyError as error:
-            if error.status != HTTPStatus.NOT_FOUND or context is None:
+            if error.status != HTTPStatus.NOT_FOUND:
                 raise
             self.logger.warning(
-                "Project %s was deleted during the sync; its tasks are skipped",
-                context["projectId"],
+                "Project %s was deleted during the sync; its tasks are skipped", project_id
             )
+            return []
 
 
 class TagsStream(WorkspaceStream):

@@ -50,9 +50,9 @@ class DetailedReportStream(WorkspaceStream):
         if since is not None and self.get_starting_replication_key_value(context):
             since -= timedelta(days=self.config.get("lookback_days", 0))
         since = since or EARLIEST_REPORT_DATE
-        emitted: set[str] = set()
         for start, end in month_windows(since, datetime.now(timezone.utc)):
             window = {**context, "window": (start, end)}
+            emitted: set[str] = set()  # per window: entries belong to their start's window
             for record in self.request_records(window):
                 entry_start = parse_time((record.get("timeInterval") or {})["start"])
                 entry_id = self.entry_id(record)

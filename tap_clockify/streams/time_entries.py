@@ -22,6 +22,7 @@ from tap_clockify.change_feed import (
     read_changes,
 )
 from tap_clockify.errors import ClockifyError
+from tap_clockify.prefetch import prefetched
 from tap_clockify.schemas import SCHEMAS, StreamSchema
 from tap_clockify.streams.workspaces import UsersStream, WorkspaceStream
 from tap_clockify.timeutil import parse_time
@@ -67,12 +68,16 @@ class TimeEntriesStream(WorkspaceStream):
         else:
             records = self._changes(workspace_id, last_sync, state.get("running_timers") or {})
 
-        emitted: set[str] = set()
+        # History comes one user at a time, so ids cannot repeat and are not kept (memory
+        # stays flat however large the workspace); the change feed and the re-read of
+        # users with running timers can overlap, so there they are.
+        emitted: set[str] | None = None if last_sync is None else set()
         running: dict[str, str] = {}
         for record in records:
-            if record["id"] in emitted:
-                continue
-            emitted.add(record["id"])
+            if emitted is not None:
+                if record["id"] in emitted:
+                    continue
+                emitted.add(record["id"])
             interval = record.get("timeInterval") or {}
             if interval.get("end") is None and not record.get("_sdc_deleted_at"):
                 running.setdefault(record["userId"], interval["start"])
@@ -93,8 +98,10 @@ class TimeEntriesStream(WorkspaceStream):
         """Every user's entries since ``start_date`` (the whole history without it)."""
         start_date = self.config.get("start_date")
         since = parse_time(start_date) if start_date else None
-        for user_id in self._user_ids(workspace_id):
-            yield from self._user_entries(workspace_id, user_id, since)
+        yield from prefetched(
+            self._user_ids(workspace_id),
+            lambda user_id: list(self._user_entries(workspace_id, user_id, since)),
+        )
 
     def _changes(
         self, workspace_id: str, last_sync: datetime, running_timers: dict[str, str]
@@ -105,8 +112,10 @@ class TimeEntriesStream(WorkspaceStream):
         changes = self._feed(workspace_id, since)
         if changes is None:
             window_start = datetime.now(timezone.utc) - lookback
-            for user_id in self._user_ids(workspace_id):
-                yield from self._user_entries(workspace_id, user_id, window_start)
+            yield from prefetched(
+                self._user_ids(workspace_id),
+                lambda user_id: list(self._user_entries(workspace_id, user_id, window_start)),
+            )
         else:
             for change in changes.values():
                 record = dict(change.document)
@@ -148,7 +157,7 @@ class TimeEntriesStream(WorkspaceStream):
 
     def _user_ids(self, workspace_id: str) -> list[str]:
         """Ids of the workspace's members of every status."""
-        return t.cast("UsersStream", self.tap.streams["users"]).member_ids(workspace_id)
+        return t.cast("UsersStream", self.tap.streams["users"]).ids_in(workspace_id)
 
 
 class InProgressTimeEntriesStream(WorkspaceStream):

@@ -16,7 +16,6 @@ if t.TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context, Record
 
-    from tap_clockify.tap import TapClockify
 
 #: Every account status, so LIMITED and deleted accounts are not dropped (reference §5).
 ACCOUNT_STATUSES = (
@@ -66,23 +65,33 @@ class WorkspaceStream(ClockifyStream):
     primary_keys: t.Sequence[str] = ("workspaceId", "id")
     #: The change-feed entity type whose deletions the stream emits, if any.
     deletions_feed_type: t.ClassVar[str | None] = None
-
-    def __init__(self, tap: TapClockify) -> None:
-        super().__init__(tap=tap)
-        self._deletions_read: set[str] = set()
+    #: Whether streams read per object of this one (entries per user, tasks per
+    #: project) reuse the ids this stream read in the same run.
+    shares_ids: t.ClassVar[bool] = False
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
-        """Read the records, then (once per workspace and run) the deletions."""
-        yield from super().get_records(context)
+        """Read the records (remembering their ids if shared), then the deletions."""
+        ids = []
+        for record in super().get_records(context):
+            if self.shares_ids:
+                ids.append(record["id"])
+            yield record
+        if context and self.shares_ids:
+            self.tap.ids_read[self.name, context["workspaceId"]] = ids
         if self.deletions_feed_type and context:
             yield from self._deletions(context)
+
+    def ids_in(self, workspace_id: str) -> list[str]:
+        """Ids of the stream's objects in a workspace: as synced in this run, or read now."""
+        key = (self.name, workspace_id)
+        if key not in self.tap.ids_read:
+            records = self.request_records({"workspaceId": workspace_id})
+            self.tap.ids_read[key] = [record["id"] for record in records]
+        return self.tap.ids_read[key]
 
     def _deletions(self, context: Context) -> Iterator[Record]:
         """Yield objects deleted since the previous run, with ``_sdc_deleted_at`` set."""
         workspace_id = context["workspaceId"]
-        if workspace_id in self._deletions_read:
-            return
-        self._deletions_read.add(workspace_id)
         state = self.get_context_state(context)
         now = datetime.now(timezone.utc)
         if state.get("changes_since") and self.config.get("use_change_feed"):
@@ -129,22 +138,7 @@ class UsersStream(WorkspaceStream):
         "sort-column": "ID",
         "sort-order": "ASCENDING",
     }
-
-    def get_records(self, context: Context | None) -> Iterable[Record]:
-        """Read the members, remembering their ids for streams read per user."""
-        ids = []
-        for record in super().get_records(context):
-            ids.append(record["id"])
-            yield record
-        if context:
-            self.tap.member_ids[context["workspaceId"]] = ids
-
-    def member_ids(self, workspace_id: str) -> list[str]:
-        """Ids of a workspace's members: from this run's sync if done, else one more read."""
-        if workspace_id not in self.tap.member_ids:
-            records = self.request_records({"workspaceId": workspace_id})
-            self.tap.member_ids[workspace_id] = [record["id"] for record in records]
-        return self.tap.member_ids[workspace_id]
+    shares_ids = True
 
     def get_child_context(self, record: Record, context: Context | None) -> Context:
         """Member profiles are read per user."""
