@@ -20,6 +20,7 @@ import re
 import socket
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
 
 API_PREFIX = "/api/v1"
 REPORTS_PREFIX = "/reports/v1"
+#: Not Clockify's: request counts for benchmarks that run the server in another process.
+STATS_PATH = "/_fake/stats"
 #: Internal marker from `handle` to the HTTP handler: send half the body, then hang up.
 TRUNCATE_HEADER = "X-Fake-Truncate"
 DEFAULT_PAGE_SIZE_CAP = 5000
@@ -521,6 +524,8 @@ class FakeClockify:
         """Answer one request; ``None`` means drop the connection. Called by the handler."""
         parts = urlsplit(raw_path)
         path = parts.path
+        if path == STATS_PATH:
+            return self._stats()
         query = parse_qs(parts.query, keep_blank_values=True)
         if self.latency > 0:
             time.sleep(self.latency)
@@ -539,6 +544,13 @@ class FakeClockify:
         with self._lock:
             self.requests.append(RequestRecord(method, path, query, status, body))
         return answer
+
+    def _stats(self) -> Answer:
+        """Count the requests served so far, by status (not counting this one)."""
+        with self._lock:
+            statuses = Counter(str(record.status) for record in self.requests)
+        body = json.dumps({"requests": sum(statuses.values()), "by_status": statuses})
+        return 200, body.encode(), {"Content-Type": "application/json"}
 
     def _fault_for(self, path: str) -> Answer | Literal["drop", "truncate"] | None:
         """Return the injected or random fault for this request, if any."""

@@ -1,0 +1,215 @@
+"""Benchmark the tap against the standalone fake Clockify server, next to a bare loop.
+
+For each scenario (dataset size) and latency, the fake server runs in its own process;
+the tap syncs the core streams into a pipe that this script drains, and
+``benchmarks/bare_loop.py`` fetches the same pages with plain requests + json. Both
+are measured the same way: wall time, CPU time and peak RSS of that process alone
+(``os.wait4``), records written, and HTTP requests the server answered.
+
+    python benchmarks/run.py                              # every scenario, 0 and 50 ms
+    python benchmarks/run.py --scenarios medium --latencies 0
+
+Writes a table to stdout and the figures to benchmarks/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CORE_STREAMS = (
+    "workspaces",
+    "users",
+    "user_groups",
+    "clients",
+    "projects",
+    "tasks",
+    "tags",
+    "custom_fields",
+    "time_entries",
+)
+#: Dataset knobs per scenario; 5 of every 7 members track time in the fake's data.
+SCENARIOS: dict[str, dict[str, int]] = {
+    "small": {"users-per-workspace": 10, "entries-per-user": 100, "projects": 6},
+    "medium": {"users-per-workspace": 70, "entries-per-user": 400, "projects": 30},
+    "large": {"users-per-workspace": 350, "entries-per-user": 2000, "projects": 30},
+}
+API_KEY = "benchmark-key"
+
+
+@dataclass
+class Measure:
+    """One process's run."""
+
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    records: int
+    requests: int
+
+    @property
+    def records_per_s(self) -> float:
+        return self.records / self.wall_s if self.wall_s else 0.0
+
+
+def measured(command: list[str], stats_url: str, count: bytes) -> Measure:
+    """Run ``command``, count ``count`` in its stdout, and measure it alone."""
+    before = server_requests(stats_url)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    records, tail = 0, b""
+    while chunk := process.stdout.read(1 << 20):
+        data = tail + chunk
+        records += data.count(count)
+        tail = data[-len(count) :]
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.stdout.close()
+    if status != 0:
+        raise SystemExit(f"{command[0]} failed with status {status}")
+    return Measure(
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        records=records,
+        requests=server_requests(stats_url) - before,
+    )
+
+
+def server_requests(stats_url: str) -> int:
+    with urllib.request.urlopen(stats_url) as response:
+        return int(json.load(response)["requests"])
+
+
+def run_scenario(name: str, latency_ms: float, workdir: Path) -> dict[str, object]:
+    """Start a fake server for the scenario and measure the tap and the bare loop on it."""
+    knobs = [f"--{key}={value}" for key, value in SCENARIOS[name].items()]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.fake_clockify",
+            "--port=0",
+            "--workspaces=1",
+            f"--latency-ms={latency_ms}",
+            f"--api-key={API_KEY}",
+            *knobs,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        info = json.loads(server.stdout.readline())
+        stats_url = info["base_url"] + "/_fake/stats"
+        config = workdir / "config.json"
+        config.write_text(
+            json.dumps(
+                {
+                    "api_key": API_KEY,
+                    "api_url": info["api_url"],
+                    "reports_url": info["reports_url"],
+                    "start_date": "2000-01-01T00:00:00Z",
+                    "requests_per_second": 10_000,
+                }
+            )
+        )
+        catalog = workdir / "catalog.json"
+        catalog.write_text(json.dumps(core_catalog(config)))
+        tap = measured(
+            [str(BIN / "tap-clockify"), "--config", str(config), "--catalog", str(catalog)],
+            stats_url,
+            b'{"type":"RECORD"',
+        )
+        bare = measured(
+            [sys.executable, str(ROOT / "benchmarks" / "bare_loop.py"), info["api_url"], API_KEY],
+            stats_url,
+            b"\n",
+        )
+    finally:
+        server.terminate()
+        server.wait()
+    return {
+        "scenario": name,
+        "latency_ms": latency_ms,
+        "tap": asdict(tap) | {"records_per_s": tap.records_per_s},
+        "bare_loop": asdict(bare) | {"records_per_s": bare.records_per_s},
+        "throughput_ratio": tap.records_per_s / bare.records_per_s,
+    }
+
+
+def core_catalog(config: Path) -> dict[str, object]:
+    """The tap's catalog with only the core streams selected."""
+    discovered = subprocess.run(
+        [str(BIN / "tap-clockify"), "--config", str(config), "--discover"],
+        capture_output=True,
+        check=True,
+    )
+    catalog = json.loads(discovered.stdout)
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] in CORE_STREAMS
+    return catalog
+
+
+def table(results: list[dict[str, object]]) -> str:
+    header = (
+        f"{'scenario':8} {'lat ms':>6} {'records':>8} {'requests':>8} {'wall s':>7} "
+        f"{'rec/s':>8} {'cpu s':>6} {'rss MB':>7} | {'bare rec/s':>10} {'bare wall':>9} "
+        f"{'ratio':>6}"
+    )
+    lines = [header, "-" * len(header)]
+    for result in results:
+        tap, bare = result["tap"], result["bare_loop"]
+        assert isinstance(tap, dict)
+        assert isinstance(bare, dict)
+        lines.append(
+            f"{result['scenario']:8} {result['latency_ms']:>6.0f} {tap['records']:>8} "
+            f"{tap['requests']:>8} {tap['wall_s']:>7.2f} {tap['records_per_s']:>8.0f} "
+            f"{tap['cpu_s']:>6.2f} {tap['peak_rss_mb']:>7.1f} | {bare['records_per_s']:>10.0f} "
+            f"{bare['wall_s']:>9.2f} {result['throughput_ratio']:>6.2f}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenarios", default="small,medium,large")
+    parser.add_argument("--latencies", default="0,50")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as workdir:
+        for name in args.scenarios.split(","):
+            for latency in args.latencies.split(","):
+                results.append(run_scenario(name, float(latency), Path(workdir)))
+                print(table(results[-1:]).splitlines()[-1], flush=True)
+    print()
+    print(table(results))
+    machine = {
+        "python": platform.python_version(),
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "system": platform.platform(),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"machine": machine, "results": results}, indent=2) + "\n")
+    print(f"\nWrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
