@@ -1,8 +1,5 @@
 """Singer tap for Clockify."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("tap-clockify")
-except PackageNotFoundError:  # pragma: no cover - only when run from an uninstalled tree
-    __version__ = "0.0.0"
+#: The one place the version is set: the package metadata (pyproject's dynamic version),
+#: ``--version``, ``--about`` and the User-Agent header all read it from here.
+__version__ = "0.1.0"

@@ -11,6 +11,7 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
+from tap_clockify import __version__
 from tap_clockify.errors import ClockifyError
 from tap_clockify.hosts import DEFAULT_REGION, REGIONS
 from tap_clockify.streams import STREAM_TYPES
@@ -32,6 +33,11 @@ class TapClockify(Tap):
 
     name = "tap-clockify"
     message_writer_class = SingerWriter
+
+    @classmethod
+    def get_plugin_version(cls) -> str:
+        """``__version__``, even where stale package metadata is installed (editable installs)."""
+        return __version__
 
     config_jsonschema = th.PropertiesList(
         th.Property(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from tap_clockify import __version__
 from tests.conftest import run_tap, tap_config
 
 SETTINGS = {
@@ -63,6 +64,13 @@ def test_about_lists_exactly_our_settings(tmp_path):
     assert ours - builtin == SETTINGS
     assert about["settings"]["required"] == ["api_key"]
     assert about["settings"]["properties"]["api_key"]["secret"] is True
+
+
+def test_version_and_about_show_the_package_version(tmp_path):
+    version = run_tap(tmp_path, {}, "--version")
+    assert version.stdout.startswith(f"tap-clockify v{__version__}, Meltano SDK v")
+    about = json.loads(run_tap(tmp_path, {}, "--about", "--format=json").stdout)
+    assert about["version"] == __version__
 
 
 def test_discover_lists_every_stream_without_calling_the_api(tmp_path):

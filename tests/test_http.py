@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from tap_clockify import __version__
 from tap_clockify.client import ClockifyStream, retry_after_seconds
 from tap_clockify.errors import ClockifyError
 from tap_clockify.tap import TapClockify
@@ -36,10 +37,10 @@ def test_backoff_honours_retry_after_and_doubles_otherwise(fake_clockify):
     assert waits.send(failed(503)) == ClockifyStream.backoff_base * 8
 
 
-def test_user_agent_names_the_tap(fake_clockify):
+def test_user_agent_names_the_tap_and_its_version(fake_clockify):
     stream = TapClockify(config=tap_config(fake_clockify), parse_env_config=False).streams["tags"]
     request = stream.build_prepared_request(method="GET", url=fake_clockify.api_url + "/user")
-    assert request.headers["User-Agent"].startswith("tap-clockify/")
+    assert request.headers["User-Agent"] == f"tap-clockify/{__version__}"
 
 
 def test_transient_errors_are_retried_and_nothing_is_lost(tmp_path, make_server):
