@@ -32,6 +32,8 @@ class TapClockify(Tap):
     """Singer tap for Clockify."""
 
     name = "tap-clockify"
+    #: The distribution's name on PyPI, where ``tap-clockify`` is an older, unrelated tap.
+    package_name = "clockify-tap"
     message_writer_class = SingerWriter
 
     @classmethod
