@@ -78,11 +78,12 @@ def run_tap(
     state: dict[str, Any] | None = None,
     catalog: dict[str, Any] | None = None,
     timeout: float = 120,
+    tap: str = TAP,
 ) -> SyncResult:
     """Run the real ``tap-clockify`` CLI in a subprocess and parse what it prints."""
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps(config))
-    command = [TAP, "--config", str(config_path), *args]
+    command = [tap, "--config", str(config_path), *args]
     if state is not None:
         (tmp_path / "state.json").write_text(json.dumps(state))
         command += ["--state", str(tmp_path / "state.json")]

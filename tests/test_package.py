@@ -1,0 +1,112 @@
+"""The built sdist and wheel on their own: complete, valid, and working from a fresh venv."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+from tap_clockify import __version__
+from tap_clockify.streams import STREAM_TYPES
+from tap_clockify.tap import TapClockify
+from tests.conftest import run_tap, tap_config
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``python -m build``: the sdist, then the wheel built from that sdist.
+
+    No isolation: the build backend is the one requirements.lock pins, and the build
+    needs no network.
+    """
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def wheel(dist: Path) -> Path:
+    (wheel,) = dist.glob("*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv holding the wheel and what it declares it needs, at the locked versions."""
+    venv = tmp_path_factory.mktemp("venv")
+    python = str(venv / "bin" / "python")
+    lock = str(ROOT / "requirements.lock")
+    for command in (
+        ["venv", "--quiet", "--python", sys.executable, str(venv)],
+        ["pip", "install", "--quiet", "--python", python, "--constraint", lock, str(wheel)],
+    ):
+        subprocess.run([str(BIN / "uv"), *command], check=True, capture_output=True)
+    return venv
+
+
+def test_twine_check_passes(dist):
+    files = [str(path) for path in dist.iterdir()]
+    assert sorted(name.rsplit(".", 1)[-1] for name in files) == ["gz", "whl"]
+    subprocess.run([str(BIN / "twine"), "check", "--strict", *files], check=True)
+
+
+def test_wheel_holds_the_package_and_every_schema(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    package = ROOT / "tap_clockify"
+    schemas = {path.relative_to(ROOT).as_posix() for path in package.glob("schemas/*.json")}
+    modules = {path.relative_to(ROOT).as_posix() for path in package.rglob("*.py")}
+    assert schemas
+    assert schemas | modules <= names
+    assert not {name for name in names if name.startswith("tests/")}
+
+
+def test_wheel_metadata_carries_the_version_and_pythons(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata_path,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = Parser().parsestr(archive.read(metadata_path).decode())
+    assert metadata["Name"] == TapClockify.package_name
+    assert metadata["Version"] == __version__
+    assert metadata["Requires-Python"] == ">=3.10"
+
+
+def test_installed_wheel_runs_from_the_venv_not_the_source_tree(venv, tmp_path):
+    where = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import tap_clockify; print(tap_clockify.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert Path(where).is_relative_to(venv)
+    assert not Path(where).is_relative_to(ROOT)
+
+
+def test_installed_wheel_reports_its_version(venv, tmp_path):
+    tap = str(venv / "bin" / "tap-clockify")
+    version = run_tap(tmp_path, {}, "--version", tap=tap)
+    assert version.stdout.startswith(f"tap-clockify v{__version__}, Meltano SDK v")
+    about = json.loads(run_tap(tmp_path, {}, "--about", "--format=json", tap=tap).stdout)
+    assert about["version"] == __version__
+    assert about["supported_python_versions"] == ["3.10", "3.11", "3.12", "3.13"]
+    assert "api_key" in about["settings"]["properties"]
+
+
+def test_installed_wheel_syncs_every_stream(venv, fake_clockify, tmp_path):
+    result = run_tap(tmp_path, tap_config(fake_clockify), tap=str(venv / "bin" / "tap-clockify"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    for stream in STREAM_TYPES:
+        expected = fake_clockify.ground_truth(stream.name)
+        assert len(result.records[stream.name]) == len(expected), stream.name
+    assert result.final_state
