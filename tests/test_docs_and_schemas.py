@@ -1,4 +1,4 @@
-"""Generated artefacts stay current: README tables and the JSON schemas."""
+"""Generated artefacts stay current: README tables, JSON schemas, Meltano plugin definitions."""
 
 from __future__ import annotations
 
@@ -12,10 +12,55 @@ import pytest
 import yaml
 
 from tap_clockify.streams import STREAM_TYPES
+from tap_clockify.tap import TapClockify
 from tests.conftest import TAP
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT.parent / "shared" / "clockify-openapi.json"
+HUB_DEFINITION = ROOT / "hub" / "extractors" / "tap-clockify" / "clockify-tap.yml"
+#: The SDK's own settings, which plugin definitions and the README leave out.
+BUILTIN_SETTINGS = ("stream_map", "faker_config", "flattening_", "batch_config")
+
+
+@pytest.fixture(scope="module")
+def about() -> dict:
+    done = subprocess.run([TAP, "--about", "--format=json"], capture_output=True, text=True)
+    return json.loads(done.stdout)
+
+
+def own_settings(about: dict) -> dict[str, dict]:
+    """The tap's settings in ``--about``, by name, without the SDK's built-in ones."""
+    properties = about["settings"]["properties"].items()
+    return {name: prop for name, prop in properties if not name.startswith(BUILTIN_SETTINGS)}
+
+
+def meltano_kinds(prop: dict) -> set[str]:
+    """The Meltano setting kinds that fit a setting's JSON schema."""
+    if "enum" in prop:
+        return {"options"}
+    if prop.get("format") == "date-time":
+        return {"date_iso8601"}
+    (json_type,) = set(prop["type"]) - {"null"}
+    # integer for a number: Meltano 4 cannot take a decimal from an environment variable.
+    return {"number": {"decimal", "integer"}}.get(json_type, {json_type})
+
+
+def check_declares_every_setting(plugin: dict, about: dict) -> dict[str, dict]:
+    """A Meltano extractor definition declares exactly the tap's settings, each as it is."""
+    ours = own_settings(about)
+    settings = {setting["name"]: setting for setting in plugin["settings"]}
+    assert set(settings) == set(ours)
+    for name, prop in ours.items():
+        setting = settings[name]
+        assert setting["kind"] in meltano_kinds(prop), name
+        assert setting.get("sensitive", False) == prop.get("secret", False), name
+        assert setting.get("value") == prop.get("default"), name
+        assert setting.get("label"), name
+        assert setting.get("description"), name
+        if "enum" in prop:
+            assert [option["value"] for option in setting["options"]] == prop["enum"], name
+    assert plugin["settings_group_validation"] == [about["settings"]["required"]]
+    return settings
 
 
 def readme_section(name: str) -> str:
@@ -25,20 +70,15 @@ def readme_section(name: str) -> str:
     return match.group(1)
 
 
-def test_readme_settings_table_matches_about():
-    about = subprocess.run(
+def test_readme_settings_table_matches_about(about):
+    markdown = subprocess.run(
         [TAP, "--about", "--format=markdown"], capture_output=True, text=True, check=True
     ).stdout
     ours = [line for line in readme_section("settings").splitlines() if line.startswith("|")]
     for line in ours:
-        assert line in about.splitlines(), f"README row is stale: {line}"
+        assert line in markdown.splitlines(), f"README row is stale: {line}"
     settings = {line.split("|")[1].strip() for line in ours[2:]}
-    about_json = json.loads(
-        subprocess.run([TAP, "--about", "--format=json"], capture_output=True, text=True).stdout
-    )
-    builtin = ("stream_map", "faker_config", "flattening_", "batch_config")
-    expected = {s for s in about_json["settings"]["properties"] if not s.startswith(builtin)}
-    assert settings == expected
+    assert settings == set(own_settings(about))
 
 
 def test_readme_streams_table_lists_every_stream_with_its_key():
@@ -71,18 +111,10 @@ def test_schemas_are_what_the_generator_makes(tmp_path):
         assert committed.read_text() == generated.read_text(), generated.name
 
 
-def test_meltano_yml_declares_every_setting_of_the_tap():
-    about = json.loads(
-        subprocess.run([TAP, "--about", "--format=json"], capture_output=True, text=True).stdout
-    )
-    builtin = ("stream_map", "faker_config", "flattening_", "batch_config")
-    ours = {s for s in about["settings"]["properties"] if not s.startswith(builtin)}
+def test_meltano_yml_declares_every_setting_of_the_tap(about):
     project = yaml.safe_load((ROOT / "meltano.yml").read_text())
     (extractor,) = project["plugins"]["extractors"]
-    settings = {setting["name"]: setting for setting in extractor["settings"]}
-    assert set(settings) == ours
-    assert settings["api_key"]["sensitive"] is True
-    assert all(setting.get("kind") and setting.get("description") for setting in settings.values())
+    check_declares_every_setting(extractor, about)
 
 
 def test_meltano_yml_defines_its_loaders_inline_and_pinned():
@@ -101,3 +133,20 @@ def test_meltano_yml_defines_its_loaders_inline_and_pinned():
     postgres = {setting["name"]: setting for setting in loaders["target-postgres"]["settings"]}
     assert postgres["password"]["sensitive"] is True
     assert postgres["sqlalchemy_url"]["sensitive"] is True
+
+
+def test_hub_definition_matches_about(about):
+    hub = yaml.safe_load(HUB_DEFINITION.read_text())
+    settings = check_declares_every_setting(hub, about)
+    for name, prop in own_settings(about).items():
+        assert settings[name]["label"] == prop["title"], name
+        assert settings[name]["description"] == prop["description"], name
+    assert sorted(hub["capabilities"]) == sorted(about["capabilities"])
+    assert (hub["name"], hub["executable"], hub["namespace"]) == (
+        about["name"],
+        about["name"],
+        about["name"].replace("-", "_"),
+    )
+    assert hub["pip_url"] == TapClockify.package_name
+    assert HUB_DEFINITION.stem == hub["variant"]
+    assert HUB_DEFINITION.parent.name == hub["name"]
