@@ -13,6 +13,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 MELTANO = str(Path(sys.executable).with_name("meltano"))
 
+# Minutes of Meltano installing and running plugins: the full suite's, not the matrix's.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def meltano_env(tmp_path_factory):

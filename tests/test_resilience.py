@@ -17,6 +17,9 @@ from tap_clockify.tap import TapClockify
 from tests.conftest import API_KEY, TAP, parse_singer, run_tap, tap_config
 from tests.fake_clockify import DatasetSpec
 
+# Long runs under injected faults and signals: the full suite's, not the matrix's.
+pytestmark = pytest.mark.slow
+
 
 def assert_complete_and_unique(result, server):
     """Every stream holds as many records as the server, and no primary key twice."""

@@ -36,6 +36,14 @@ PG_ENV = "TAP_CLOCKIFY_TEST_PG_"
 START_HINT = 'start one with: eval "$(scripts/test_postgres.sh start)"'
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here is a slow end-to-end run: the full suite's, not make matrix's."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.slow)
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 
 
