@@ -62,13 +62,14 @@ def test_twine_check_passes(dist):
     subprocess.run([str(BIN / "twine"), "check", "--strict", *files], check=True)
 
 
-def test_wheel_holds_the_package_and_every_schema(wheel):
+def test_wheel_holds_the_package_every_schema_and_the_license(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     package = ROOT / "tap_clockify"
     schemas = {path.relative_to(ROOT).as_posix() for path in package.glob("schemas/*.json")}
     modules = {path.relative_to(ROOT).as_posix() for path in package.rglob("*.py")}
     assert schemas
     assert schemas | modules <= names
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     assert not {name for name in names if name.startswith("tests/")}
 
 
