@@ -81,6 +81,9 @@ def read_changes(
     """
     requests = ChangeFeedRequests(tap)
     changes: dict[str, Change] = {}
+    # Query times have whole seconds: round the end up, or a change made in the last
+    # fraction of a second before the read would fall outside the window.
+    until = until.replace(microsecond=0) + timedelta(seconds=1)
     for start, end in windows(since, until):
         for kind in kinds:
             context = {

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tap_clockify.change_feed import read_changes
+from tap_clockify.tap import TapClockify
 from tap_clockify.timeutil import parse_time
 from tests.conftest import API_KEY, TAP, catalog_selecting, parse_singer, run_tap, tap_config
 from tests.fake_clockify import DatasetSpec, FakeClockify, build_dataset
@@ -224,3 +226,15 @@ def test_a_killed_sync_resumes_from_its_last_state_and_loses_nothing(tmp_path, m
     emitted = {e["id"] for e in records["time_entries"]} | set(ids(resumed.records["time_entries"]))
     assert emitted >= truth
     assert max(ids(resumed.records["time_entries"]).values()) == 1
+
+
+def test_the_feed_window_ends_after_the_last_second_read(make_server):
+    # Query times have whole seconds: an end rounded down would miss the last edits.
+    server = make_server(DatasetSpec(workspaces=1))
+    tap = TapClockify(config=tap_config(server), parse_env_config=False)
+    until = datetime(2026, 1, 1, 12, 0, 0, 900_000, tzinfo=timezone.utc)
+    since = until - timedelta(hours=1)
+    read_changes(tap, server.workspace_ids[0], ["TIME_ENTRY"], since, until, kinds=("updated",))
+    (request,) = [r for r in server.requests if "/entities/" in r.path]
+    assert request.query["start"] == ["2026-01-01T11:00:00Z"]
+    assert request.query["end"] == ["2026-01-01T12:00:01Z"]
