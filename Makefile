@@ -1,4 +1,4 @@
-# Two entry points: `make sync` (the main job) and `make test` (every check CI runs).
+# Entry points: `make sync` (the main job) and `make check && .venv/bin/pytest` (the tests).
 # Everything installs into .venv from requirements.lock; nothing global is needed but python3.
 # `make matrix` (also in CI) runs the fast tests on the other supported Pythons.
 
@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: install sync demo test lint lock matrix
+.PHONY: install sync check lock matrix
 
 install: $(VENV)/.installed
 
@@ -23,12 +23,11 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 sync: install
 	$(BIN)/python scripts/sync.py
 
-## Every check: lint, format, types, then the whole test suite.
-test: install
+## Install, then lint, format and type checks. The README's test command runs this, then pytest.
+check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest
 
 ## Re-pin dependencies after editing pyproject.toml.
 lock:

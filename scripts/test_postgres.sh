@@ -2,7 +2,7 @@
 # A throwaway PostgreSQL server for the end-to-end tests, started the same way in CI and locally.
 #
 #   eval "$(scripts/test_postgres.sh start)"   # prints `export TAP_CLOCKIFY_TEST_PG_*=...` lines
-#   make test                                  # the PostgreSQL tests now run instead of skipping
+#   make check && .venv/bin/pytest             # the PostgreSQL tests now run instead of skipping
 #   scripts/test_postgres.sh stop              # stops it and removes its data directory
 #
 # `start` installs PostgreSQL from Debian's packages when no server binaries are found
