@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
-import subprocess
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
@@ -13,7 +11,7 @@ import pytest
 from tap_clockify.change_feed import read_changes
 from tap_clockify.tap import TapClockify
 from tap_clockify.timeutil import parse_time
-from tests.conftest import API_KEY, TAP, catalog_selecting, parse_singer, run_tap, tap_config
+from tests.conftest import API_KEY, catalog_selecting, run_tap, tap_config
 from tests.fake_clockify import DatasetSpec, FakeClockify, build_dataset
 
 #: The issue's scale: at least 50 users and 20,000 entries in a workspace.
@@ -194,38 +192,6 @@ def test_without_the_feed_the_lookback_window_is_re_read(tmp_path, make_server, 
     assert set(ids(second.records["time_entries"])) >= {e["id"] for e in recent}
     warnings = [line for line in second.stderr.splitlines() if "not captured" in line]
     assert len(warnings) == 1
-
-
-def test_a_killed_sync_resumes_from_its_last_state_and_loses_nothing(tmp_path, make_server):
-    server = make_server(DatasetSpec(workspaces=3, users_per_workspace=10, entries_per_user=60))
-    config = tap_config(server)
-    (tmp_path / "config.json").write_text(json.dumps(config))
-    truth = {e["id"] for e in server.ground_truth("time_entries")}
-    process = subprocess.Popen(
-        [TAP, "--config", str(tmp_path / "config.json")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    lines, seen = [], 0
-    for line in process.stdout:
-        lines.append(line)
-        if '"stream":"time_entries"' in line.replace(" ", "") and '"RECORD"' in line:
-            seen += 1
-            if seen >= len(truth) // 2:
-                break
-    process.kill()
-    process.wait()
-    process.stdout.close()
-    records, _, states = parse_singer("".join(lines))
-    assert 0 < len(records["time_entries"]) < len(truth)
-
-    resumed = run_tap(tmp_path, config, state=states[-1] if states else None)
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    emitted = {e["id"] for e in records["time_entries"]} | set(ids(resumed.records["time_entries"]))
-    assert emitted >= truth
-    assert max(ids(resumed.records["time_entries"]).values()) == 1
 
 
 def test_the_feed_window_ends_after_the_last_second_read(make_server):
