@@ -31,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--deletion-lag", type=float, default=0.0, help="seconds before deletions show"
     )
+    parser.add_argument(
+        "--feed-shape",
+        choices=("wrapped", "flat", "bare"),
+        default="wrapped",
+        help="item shape of the change feed (see FakeClockify.feed_shape)",
+    )
     # One flag per DatasetSpec knob, so the CLI never falls behind the spec.
     for spec_field in dataclasses.fields(DatasetSpec):
         flag = "--" + spec_field.name.replace("_", "-")
@@ -56,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
     )
+    server.feed_shape = args.feed_shape
     if args.fail_rate:
         server.fail_rate(args.fail_rate)
     stopped = threading.Event()

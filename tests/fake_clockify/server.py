@@ -39,6 +39,7 @@ from .data import (
     Record,
     duration_seconds,
     iso_millis,
+    make_id,
     utc_now,
 )
 from .data import STREAMS as STORED_STREAMS
@@ -338,6 +339,11 @@ class FakeClockify:
         self.owner_time_zone: timezone = timezone.utc
         # Clockify's docs show reports as `timeentries`/`_id`, its spec as `timeEntries`/`get_id`.
         self.report_spelling: Literal["docs", "spec"] = "docs"
+        # The change feed's item shape (reference §8): "wrapped" as the spec's
+        # LogBinDocumentDto for every kind; "flat" as the guide shows (created/updated items
+        # are the entity's fields beside documentType and auditMetadata, deleted ones wrap
+        # it with documentType); "bare" names created/updated entities by id only.
+        self.feed_shape: Literal["wrapped", "flat", "bare"] = "wrapped"
         self.page_size_caps: dict[str, int] = dict(DEFAULT_PAGE_SIZE_CAPS)
         self.requests: list[RequestRecord] = []
         self._host = host
@@ -626,6 +632,7 @@ class FakeClockify:
             Route(ws + "/custom-fields", self._get_custom_fields, feature="CUSTOM_FIELDS"),
             Route(ws + "/user/{userId}/time-entries", self._get_time_entries),
             Route(ws + "/time-entries/status/in-progress", self._get_in_progress),
+            Route(ws + "/time-entries/{entryId}", self._get_time_entry),
             Route(ws + "/entities/created", self._get_feed),
             Route(ws + "/entities/updated", self._get_feed),
             Route(ws + "/entities/deleted", self._get_feed),
@@ -947,6 +954,14 @@ class FakeClockify:
         running.sort(key=lambda e: (e["timeInterval"]["start"], e["id"]), reverse=True)
         return self._page(template, running, query, default_size=10)
 
+    def _get_time_entry(self, template: str, params: dict[str, str], query: Query) -> Reply:
+        ws_id = params["workspaceId"]
+        self._workspace(ws_id)
+        entry = self.dataset.get("time_entries", ws_id, params["entryId"])
+        if entry is None:
+            raise ApiError(404, "Time entry not found", 501)
+        return Reply(_sent("time_entries", entry))
+
     def _get_feed(self, template: str, params: dict[str, str], query: Query) -> Reply:
         ws_id = params["workspaceId"]
         self._workspace(ws_id)
@@ -970,7 +985,9 @@ class FakeClockify:
         if start > end:
             raise ApiError(400, "start must be before end", 501)
         lag = timedelta(seconds=self.deletion_lag)
-        items = change_feed(self.dataset.changes, ws_id, kind, types, start, end, now, lag)
+        items = change_feed(
+            self.dataset.changes, ws_id, kind, types, start, end, now, lag, self.feed_shape
+        )
         return Reply({"response": items[page * limit : (page + 1) * limit]})
 
     # ----------------------------------------------------------------- paid features and more
@@ -1334,6 +1351,7 @@ def change_feed(
     end: datetime,
     now: datetime,
     lag: timedelta,
+    shape: str = "wrapped",
 ) -> list[Record]:
     """Compute ``/entities/{kind}`` for a window, following Clockify's documented rules.
 
@@ -1364,12 +1382,21 @@ def change_feed(
         else:
             continue
         last = events[-1]
-        item = {
-            "id": record_id,
-            "documentCode": streams[stream],
-            "document": last.snapshot,
-            "deletedAt": iso_millis(last.at) if last.kind == "deleted" else None,
-        }
+        code = streams[stream]
+        deleted_at = iso_millis(last.at) if last.kind == "deleted" else None
+        item: Record
+        if shape == "wrapped":
+            item = {"id": record_id, "documentCode": code, "document": last.snapshot}
+            item["deletedAt"] = deleted_at
+        elif kind == "deleted":
+            bin_id = make_id(0, "bin", record_id)
+            item = {"id": record_id, "deletionBinId": bin_id, "documentType": code}
+            item.update(document=last.snapshot, deletedAt=deleted_at)
+        elif shape == "flat":
+            audit = {"createdAt": iso_millis(events[0].at), "updatedAt": iso_millis(last.at)}
+            item = {**last.snapshot, "documentType": code, "auditMetadata": audit}
+        else:
+            item = {"id": record_id, "documentType": code}
         found.append((at, record_id, item))
     found.sort(key=lambda f: (f[0], f[1]))
     return [item for _, _, item in found]
