@@ -273,6 +273,15 @@ class ClockifyStream(RESTStream[int]):
         """Whether the stream's records can carry ``_sdc_deleted_at``."""
         return "_sdc_deleted_at" in self.schema.get("properties", {})
 
+    def write_state_now(self) -> None:
+        """Write the tap's state out at once, mid-partition (see change_feed.FeedBookmark).
+
+        The SDK writes state between partitions; a mark that must reach the target before
+        the partition's first record is written here (nothing if the state is unchanged).
+        """
+        _ = self.stream_state  # the stream's entry must exist in the tap's state
+        self.tap.state_writer.write_state(self.tap_state)
+
     # Reading: passes over a list, and paid features a workspace lacks
 
     def query_passes(self, context: Context | None) -> Sequence[dict[str, t.Any]]:

@@ -56,12 +56,13 @@ class TasksStream(WorkspaceStream):
     def get_records(self, context: Context | None) -> Iterable[Record]:
         """Read every project's tasks, then the workspace's deleted tasks."""
         assert context is not None
+        read = self.begin_read(context)
         workspace_id = context["workspaceId"]
         projects = t.cast("ProjectsStream", self.tap.streams["projects"])
         yield from prefetched(
             projects.ids_in(workspace_id), lambda project_id: self._tasks(workspace_id, project_id)
         )
-        yield from self._deletions(context)
+        yield from self.deletions(context, read)
 
     def _tasks(self, workspace_id: str, project_id: str) -> list[Record]:
         """One project's tasks; a project deleted since it was listed has none left."""

@@ -4,23 +4,27 @@ Clockify has no "modified since" filter on time entries (reference §8). The fir
 of a workspace reads every user's entries from ``start_date``. Later syncs read the
 change feed from the previous sync (minus ``lookback_days``) and emit the current
 version of every entry created or updated there, wherever it lies in time, plus every
-deleted entry with ``_sdc_deleted_at`` set. Users whose timer was running at the last
-sync are re-read until it stops. Without the feed (switched off, or refused for the
-workspace) each user's last ``lookback_days`` are re-read instead.
+deleted entry with ``_sdc_deleted_at`` set (see change_feed.py for the windows). Users
+whose timer was running at the last sync are re-read until it stops. Without the feed
+(switched off, or refused for the workspace) each user's last ``lookback_days`` are
+re-read instead.
 """
 
 from __future__ import annotations
 
 import typing as t
 from datetime import datetime, timedelta, timezone
+from http import HTTPStatus
 
 from tap_clockify.change_feed import (
-    FEED_UNAVAILABLE,
-    SAFETY_OVERLAP,
+    KINDS,
     Change,
+    FeedRead,
+    FeedUnavailableError,
+    changes_since,
     query_time,
-    read_changes,
 )
+from tap_clockify.client import ClockifyStream
 from tap_clockify.errors import ClockifyError
 from tap_clockify.prefetch import prefetched
 from tap_clockify.schemas import SCHEMAS, StreamSchema
@@ -35,6 +39,46 @@ if t.TYPE_CHECKING:
 #: The per-user ``start`` filter is reportedly read in the key owner's time zone even
 #: when sent in UTC (reference §8): ask this much earlier and filter here.
 TIME_ZONE_PADDING = timedelta(days=1)
+#: Fields without which a feed item is no usable time entry (it is then read by id).
+ENTRY_FIELDS = ("userId", "timeInterval")
+
+
+class TimeEntryRequests(ClockifyStream):
+    """Reads one time entry by id; an internal helper, never a tap stream."""
+
+    name = "time_entry"
+    path = "/workspaces/{workspaceId}/time-entries/{entryId}"
+    records_jsonpath = "$"
+    max_page_size = None
+    primary_keys = ("id",)
+    schema: t.ClassVar[dict[str, t.Any]] = {"type": "object", "properties": {}}
+
+
+def current_states(
+    stream: ClockifyStream, workspace_id: str, changes: Iterable[Change]
+) -> Iterator[Record]:
+    """Each changed entry as a record: deleted ones flagged, vague ones read by id.
+
+    An entry the feed named without its fields is read with ``GET …/time-entries/{id}``;
+    if that answers 404 it is gone, and flagged deleted.
+    """
+    reader: TimeEntryRequests | None = None
+    for change in changes:
+        if change.deleted_at:
+            yield {**(change.document or {}), "_sdc_deleted_at": change.deleted_at}
+            continue
+        if change.document is not None:
+            yield dict(change.document)
+            continue
+        reader = reader or TimeEntryRequests(stream.tap)
+        context = {"workspaceId": workspace_id, "entryId": change.entity_id}
+        try:
+            yield from reader.request_records(context)
+        except ClockifyError as error:
+            if error.status != HTTPStatus.NOT_FOUND:
+                raise
+            now = query_time(datetime.now(timezone.utc))
+            yield {"id": change.entity_id, "_sdc_deleted_at": now}
 
 
 class TimeEntriesStream(WorkspaceStream):
@@ -60,18 +104,17 @@ class TimeEntriesStream(WorkspaceStream):
         assert context is not None
         workspace_id = context["workspaceId"]
         state = self.get_context_state(context)
-        sync_started = datetime.now(timezone.utc)
-        last_sync = parse_time(state["changes_since"]) if state.get("changes_since") else None
+        read = self.begin_read(context)
 
-        if last_sync is None:
-            records = self._history(workspace_id)
+        if read.bookmark.last_read is None:
+            records = self._history(workspace_id, read)
         else:
-            records = self._changes(workspace_id, last_sync, state.get("running_timers") or {})
+            records = self._changes(workspace_id, read, state.get("running_timers") or {})
 
         # History comes one user at a time, so ids cannot repeat and are not kept (memory
         # stays flat however large the workspace); the change feed and the re-read of
         # users with running timers can overlap, so there they are.
-        emitted: set[str] | None = None if last_sync is None else set()
+        emitted: set[str] | None = None if read.bookmark.last_read is None else set()
         running: dict[str, str] = {}
         for record in records:
             if emitted is not None:
@@ -83,7 +126,7 @@ class TimeEntriesStream(WorkspaceStream):
                 running.setdefault(record["userId"], interval["start"])
             yield record
         # Reached only once every record of the workspace has been emitted.
-        state["changes_since"] = query_time(sync_started)
+        read.complete()
         state["running_timers"] = running
 
     def post_process(
@@ -94,8 +137,15 @@ class TimeEntriesStream(WorkspaceStream):
         row["start"] = (row.get("timeInterval") or {}).get("start")
         return row
 
-    def _history(self, workspace_id: str) -> Iterator[Record]:
-        """Every user's entries since ``start_date`` (the whole history without it)."""
+    def _history(self, workspace_id: str, read: FeedRead) -> Iterator[Record]:
+        """Every user's entries since ``start_date`` (the whole history without it).
+
+        An interrupted earlier read may have emitted entries deleted since: those come
+        first (a deleted entry cannot be listed again afterwards).
+        """
+        if read.since is not None:
+            changes = self._feed(workspace_id, read, kinds=("deleted",))
+            yield from current_states(self, workspace_id, (changes or {}).values())
         start_date = self.config.get("start_date")
         since = parse_time(start_date) if start_date else None
         yield from prefetched(
@@ -104,46 +154,40 @@ class TimeEntriesStream(WorkspaceStream):
         )
 
     def _changes(
-        self, workspace_id: str, last_sync: datetime, running_timers: dict[str, str]
+        self, workspace_id: str, read: FeedRead, running_timers: dict[str, str]
     ) -> Iterator[Record]:
         """Entries changed since the last sync, then users whose timer was running."""
-        lookback = timedelta(days=self.config.get("lookback_days", 0))
-        since = last_sync - max(lookback, SAFETY_OVERLAP)
-        changes = self._feed(workspace_id, since)
+        changes = self._feed(workspace_id, read)
         if changes is None:
+            lookback = timedelta(days=self.config.get("lookback_days", 0))
             window_start = datetime.now(timezone.utc) - lookback
             yield from prefetched(
                 self._user_ids(workspace_id),
                 lambda user_id: list(self._user_entries(workspace_id, user_id, window_start)),
             )
         else:
-            for change in changes.values():
-                record = dict(change.document)
-                if change.deleted_at:
-                    record["_sdc_deleted_at"] = change.deleted_at
-                yield record
+            yield from current_states(self, workspace_id, changes.values())
         for user_id, timer_start in running_timers.items():
             yield from self._user_entries(workspace_id, user_id, parse_time(timer_start))
 
-    def _feed(self, workspace_id: str, since: datetime) -> dict[str, Change] | None:
+    def _feed(
+        self, workspace_id: str, read: FeedRead, kinds: t.Sequence[str] = KINDS
+    ) -> dict[str, Change] | None:
         """Read TIME_ENTRY changes; None if the feed is switched off or refused."""
-        reason = "use_change_feed is off"
-        if self.config.get("use_change_feed"):
-            try:
-                return read_changes(
-                    self.tap, workspace_id, ["TIME_ENTRY"], since, datetime.now(timezone.utc)
+        try:
+            types = ["TIME_ENTRY"]
+            return changes_since(
+                self, workspace_id, types, read, kinds=kinds, required=ENTRY_FIELDS
+            )
+        except FeedUnavailableError as why:
+            if kinds == KINDS:
+                self.logger.warning(
+                    "Re-reading each user's last %s days because %s. Edits and deletions of "
+                    "older entries are not captured.",
+                    self.config.get("lookback_days"),
+                    why,
                 )
-            except ClockifyError as error:
-                if error.status not in FEED_UNAVAILABLE:
-                    raise
-                reason = f"the change feed is unavailable for workspace {workspace_id}: {error}"
-        self.logger.warning(
-            "Re-reading each user's last %s days because %s. Edits and deletions of "
-            "older entries are not captured.",
-            self.config.get("lookback_days"),
-            reason,
-        )
-        return None
+            return None
 
     def _user_entries(
         self, workspace_id: str, user_id: str, since: datetime | None

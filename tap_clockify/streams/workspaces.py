@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import typing as t
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
-from tap_clockify.change_feed import FEED_UNAVAILABLE, SAFETY_OVERLAP, query_time, read_changes
+from tap_clockify.change_feed import FeedBookmark, FeedRead, FeedUnavailableError, changes_since
 from tap_clockify.client import ClockifyStream
 from tap_clockify.errors import ClockifyError
 from tap_clockify.schemas import SCHEMAS, StreamSchema
-from tap_clockify.timeutil import parse_time
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -71,6 +70,7 @@ class WorkspaceStream(ClockifyStream):
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         """Read the records (remembering their ids if shared), then the deletions."""
+        read = self.begin_read(context) if self.deletions_feed_type else None
         ids = []
         for record in super().get_records(context):
             if self.shares_ids:
@@ -78,8 +78,8 @@ class WorkspaceStream(ClockifyStream):
             yield record
         if context and self.shares_ids:
             self.tap.ids_read[self.name, context["workspaceId"]] = ids
-        if self.deletions_feed_type and context:
-            yield from self._deletions(context)
+        if read is not None and context:
+            yield from self.deletions(context, read)
 
     def ids_in(self, workspace_id: str) -> list[str]:
         """Ids of the stream's objects in a workspace: as synced in this run, or read now."""
@@ -89,36 +89,37 @@ class WorkspaceStream(ClockifyStream):
             self.tap.ids_read[key] = [record["id"] for record in records]
         return self.tap.ids_read[key]
 
-    def _deletions(self, context: Context) -> Iterator[Record]:
-        """Yield objects deleted since the previous run, with ``_sdc_deleted_at`` set."""
+    def begin_read(self, context: Context | None) -> FeedRead:
+        """Mark in the state, written out at once, that a read of the partition begins."""
+        lookback = timedelta(days=self.config.get("lookback_days", 0))
+        read = FeedBookmark(self.get_context_state(context)).begin(lookback)
+        self.write_state_now()
+        return read
+
+    def deletions(self, context: Context, read: FeedRead) -> Iterator[Record]:
+        """Yield objects deleted since an earlier read, with ``_sdc_deleted_at`` set."""
         workspace_id = context["workspaceId"]
-        state = self.get_context_state(context)
-        now = datetime.now(timezone.utc)
-        if state.get("changes_since") and self.config.get("use_change_feed"):
-            lookback = timedelta(days=self.config.get("lookback_days", 0))
-            since = parse_time(state["changes_since"]) - max(lookback, SAFETY_OVERLAP)
+        if read.since is not None and self.config.get("use_change_feed"):
             try:
-                changes = read_changes(
-                    self.tap,
-                    workspace_id,
-                    [self.deletions_feed_type or ""],
-                    since,
-                    now,
-                    kinds=("deleted",),
-                )
-            except ClockifyError as error:
-                if error.status not in FEED_UNAVAILABLE:
-                    raise
-                self.logger.warning(
-                    "Deleted %s are not reported for workspace %s: %s",
-                    self.name,
-                    workspace_id,
-                    error,
-                )
+                feed_type = self.deletions_feed_type or ""
+                changes = changes_since(self, workspace_id, [feed_type], read, kinds=("deleted",))
+            except FeedUnavailableError as why:
+                self.logger.warning("Deleted %s are not reported: %s", self.name, why)
                 changes = {}
             for change in changes.values():
-                yield {**change.document, "_sdc_deleted_at": change.deleted_at}
-        state["changes_since"] = query_time(now)
+                record = {**(change.document or {}), "_sdc_deleted_at": change.deleted_at}
+                if all(record.get(key) for key in self.primary_keys if key != "workspaceId"):
+                    yield record
+                else:
+                    self.logger.warning(
+                        "Cannot flag deleted %s %s in workspace %s: the change feed did not "
+                        "say which %s it belonged to",
+                        self.name,
+                        change.entity_id,
+                        workspace_id,
+                        ", ".join(self.primary_keys[1:-1]),
+                    )
+        read.complete()
 
 
 class UsersStream(WorkspaceStream):
