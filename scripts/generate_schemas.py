@@ -136,6 +136,8 @@ STREAMS: dict[str, Stream] = {
             # In real reports though missing from this component (reference §7).
             **REPORT_AMOUNTS,
             **WORKSPACE_ID,
+            # Entries the change feed reports deleted are flagged here too (reference §8).
+            **DELETED_AT,
         },
         # The spec's name for the id; responses say _id. The tap emits it as id.
         drop=("get_id",),

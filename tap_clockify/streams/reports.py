@@ -5,10 +5,12 @@ from __future__ import annotations
 import typing as t
 from datetime import datetime, timedelta, timezone
 
+from tap_clockify.change_feed import FeedRead, FeedUnavailableError, changes_since
 from tap_clockify.pagination import Paging
 from tap_clockify.schemas import SCHEMAS, StreamSchema
+from tap_clockify.streams.time_entries import ENTRY_FIELDS, current_states
 from tap_clockify.streams.workspaces import WorkspaceStream
-from tap_clockify.timeutil import month_windows, parse_time
+from tap_clockify.timeutil import month_start, month_windows, parse_time
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
@@ -30,7 +32,9 @@ class DetailedReportStream(WorkspaceStream):
     """Every user's finished entries, with names and earned and cost amounts.
 
     Users of every status; one calendar month per request chain, in UTC. Incremental:
-    each run starts ``lookback_days`` before the newest entry start seen.
+    each run re-reads from ``lookback_days`` before the newest entry start seen, plus
+    every older month holding an entry that the change feed says was created or edited
+    since the last run; entries it says were deleted are emitted with ``_sdc_deleted_at``.
     """
 
     name = "detailed_report"
@@ -44,13 +48,25 @@ class DetailedReportStream(WorkspaceStream):
     schema = StreamSchema(SCHEMAS)
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
-        """Read each month from the bookmark (minus the lookback) or ``start_date``."""
+        """Read deletions, then each month that may have changed (all of them at first)."""
         assert context is not None
+        incremental = bool(self.get_starting_replication_key_value(context))
+        read = self.begin_read(context)
         since = self.get_starting_timestamp(context)
-        if since is not None and self.get_starting_replication_key_value(context):
+        if since is not None and incremental:
             since -= timedelta(days=self.config.get("lookback_days", 0))
         since = since or EARLIEST_REPORT_DATE
-        for start, end in month_windows(since, datetime.now(timezone.utc)):
+        windows: list[tuple[datetime, datetime]] = []
+        if incremental:
+            changed_months, deleted = self._changes(context["workspaceId"], read)
+            yield from deleted
+            windows += [
+                (month, min(month_start(month, 1), since))
+                for month in sorted(changed_months)
+                if month < since
+            ]
+        windows += month_windows(since, datetime.now(timezone.utc))
+        for start, end in windows:
             window = {**context, "window": (start, end)}
             emitted: set[str] = set()  # per window: entries belong to their start's window
             for record in self.request_records(window):
@@ -59,6 +75,39 @@ class DetailedReportStream(WorkspaceStream):
                 if start <= entry_start < end and entry_id not in emitted:
                     emitted.add(entry_id)
                     yield record
+        read.complete()
+
+    def _changes(self, workspace_id: str, read: FeedRead) -> tuple[set[datetime], list[Record]]:
+        """Months holding entries changed since the last run, and deleted entries."""
+        if read.since is None:
+            return set(), []
+        try:
+            types = ["TIME_ENTRY"]
+            changes = changes_since(self, workspace_id, types, read, required=ENTRY_FIELDS)
+        except FeedUnavailableError as why:
+            self.logger.warning(
+                "Only the last %s days of the detailed report are re-read because %s; "
+                "edits and deletions of older entries are not captured.",
+                self.config.get("lookback_days"),
+                why,
+            )
+            return set(), []
+        months: set[datetime] = set()
+        deleted: list[Record] = []
+        for entry in current_states(self, workspace_id, changes.values()):
+            start = (entry.get("timeInterval") or {}).get("start")
+            if entry.get("_sdc_deleted_at"):
+                # Only what both shapes share: the report's other fields differ in type.
+                deleted.append(
+                    {
+                        "id": entry["id"],
+                        "timeInterval": {"start": start},
+                        "_sdc_deleted_at": entry["_sdc_deleted_at"],
+                    }
+                )
+            elif start:
+                months.add(month_start(parse_time(start)))
+        return months, deleted
 
     def request_body(self, context: Context | None) -> dict[str, t.Any] | None:
         """Ask for one window, in UTC, every user of every status, stable order."""
