@@ -46,35 +46,26 @@ def test_time_off_requests_of_every_status_and_user_are_searched(full_sync, fake
         assert parse_iso(body["start"]) == parse_iso(START_DATE)  # first run: start_date
 
 
-def test_time_off_requests_second_run_starts_lookback_days_before_the_bookmark(
-    tmp_path, make_server
-):
+def test_a_status_change_of_an_old_time_off_request_arrives_on_the_next_sync(tmp_path, make_server):
     server = make_server()
-    config = tap_config(server, lookback_days=10)
+    config = tap_config(server, lookback_days=1)
     first = run_tap(tmp_path, config)
     assert first.returncode == 0, first.stderr[-2000:]
-    partitions = first.final_state["bookmarks"]["time_off_requests"]["partitions"]
-    bookmarks = {p["context"]["workspaceId"]: p["replication_key_value"] for p in partitions}
-    for workspace_id in server.workspace_ids:
-        newest = max(r["createdAt"] for r in server.ground_truth("time_off_requests", workspace_id))
-        assert parse_iso(bookmarks[workspace_id]) == parse_iso(newest)
+    workspace_id = server.workspace_ids[0]
+    oldest = min(
+        server.ground_truth("time_off_requests", workspace_id), key=lambda r: r["createdAt"]
+    )
+    assert parse_iso(oldest["createdAt"]) < datetime.now(timezone.utc) - timedelta(days=30)
+    new_status = "REJECTED" if oldest["status"]["statusType"] != "REJECTED" else "APPROVED"
+    server.dataset.update(
+        "time_off_requests", workspace_id, oldest["id"], status={"statusType": new_status}
+    )
 
-    server.reset_requests()
     second = run_tap(tmp_path, config, state=first.final_state)
     assert second.returncode == 0, second.stderr[-2000:]
-    starts = {
-        r.path.split("/")[4]: json.loads(r.body)["start"]
-        for r in server.requests
-        if r.path.endswith("/time-off/requests")
-    }
-    for workspace_id, bookmark in bookmarks.items():
-        since = parse_iso(bookmark) - timedelta(days=10)
-        assert starts[workspace_id] == since.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    emitted = second.records["time_off_requests"]
-    assert emitted
-    assert len(emitted) < len(first.records["time_off_requests"])
-    for request in emitted:
-        assert parse_iso(request["createdAt"]) >= parse_iso(starts[request["workspaceId"]])
+    emitted = {r["id"]: r for r in second.records["time_off_requests"]}
+    assert emitted[oldest["id"]]["status"]["statusType"] == new_status
+    assert len(emitted) == len(server.ground_truth("time_off_requests"))
 
 
 def month_windows(requests) -> dict[str, list[tuple[str, str]]]:

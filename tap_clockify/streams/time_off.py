@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typing as t
-from datetime import datetime, timedelta, timezone
+from datetime import timezone
 
 from tap_clockify.pagination import Paging
 from tap_clockify.schemas import SCHEMAS, StreamSchema
@@ -14,8 +14,6 @@ if t.TYPE_CHECKING:
 
 #: The time-off search's date format, ``YYYY-MM-DDTHH:MM:SS.ssssssZ`` (reference §5).
 BODY_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-#: Days re-read before the bookmark when the lead's ``lookback_days`` is not set.
-DEFAULT_LOOKBACK_DAYS = 30
 
 
 class HolidaysStream(WorkspaceStream):
@@ -58,35 +56,25 @@ class TimeOffBalancesStream(WorkspaceStream):
 
 
 class TimeOffRequestsStream(WorkspaceStream):
-    """Time-off requests of everyone in every status, searched by POST.
+    """Time-off requests of everyone in every status, searched by POST, all of them each run.
 
-    The search filters on creation time, so ``createdAt`` is the bookmark; a request's
-    status changes later without touching it, so each run starts ``lookback_days`` before
-    the bookmark to pick up recent approvals and rejections.
+    The search filters on creation time only, and approvals, rejections and withdrawals
+    come days or months after creation without touching it (reference §8): no bookmark
+    would catch them. The list is small, so it is read whole, from ``start_date``.
     """
 
     name = "time_off_requests"
     path = "/workspaces/{workspaceId}/time-off/requests"
     http_method = "POST"
     records_jsonpath = "$.requests[*]"
-    replication_key = "createdAt"
-    is_sorted = False
     schema = StreamSchema(SCHEMAS)
     max_page_size = 200
     paging: t.ClassVar[Paging] = Paging(size="pageSize", in_body=True)
     plan_gated = True
 
     def request_body(self, context: Context | None) -> dict[str, t.Any]:
-        """Ask for every status and user, created since the lookback window opened."""
+        """Ask for every status and user, created since ``start_date`` if set."""
         body: dict[str, t.Any] = {"statuses": ["ALL"], "users": []}
-        if since := self.created_since(context):
-            body["start"] = since.astimezone(timezone.utc).strftime(BODY_TIME_FORMAT)
+        if self.start_date:
+            body["start"] = self.start_date.astimezone(timezone.utc).strftime(BODY_TIME_FORMAT)
         return body
-
-    def created_since(self, context: Context | None) -> datetime | None:
-        """Return the bookmark less ``lookback_days`` (not before ``start_date``), or that."""
-        since = self.get_starting_timestamp(context)
-        if since is None or not self.get_context_state(context).get("replication_key_value"):
-            return since
-        since -= timedelta(days=self.config.get("lookback_days", DEFAULT_LOOKBACK_DAYS))
-        return max(since, self.start_date) if self.start_date else since
