@@ -136,6 +136,7 @@ class ClockifyStream(RESTStream[int]):
         )
         self._records_lock = threading.Lock()
         self._unavailable_in: set[str] = set()
+        self._pending_version: int | None = None
 
     @property
     def tap(self) -> TapClockify:
@@ -273,6 +274,32 @@ class ClockifyStream(RESTStream[int]):
         """Whether the stream's records can carry ``_sdc_deleted_at``."""
         return "_sdc_deleted_at" in self.schema.get("properties", {})
 
+    # Deletions of full-table streams: ACTIVATE_VERSION, sent last
+
+    def _write_activate_version_message(self, full_table_version: int) -> None:
+        """Hold back the ACTIVATE_VERSION that the SDK sends as a full-table sync starts.
+
+        A target receiving it first drops or flags every row, and a run killed or failing
+        before the rows came back would leave live objects removed. Records still carry the
+        version; the message itself goes out from :meth:`activate_version`.
+        """
+        self._pending_version = full_table_version
+
+    def activate_version(self) -> None:
+        """Send the held ACTIVATE_VERSION, unless some workspace was not read in full."""
+        if self._pending_version is None:
+            return
+        if self._unavailable_in:
+            self.logger.info(
+                "Not activating a new version of %s: it was skipped for workspace(s) %s, "
+                "so rows absent from this run are not known to be deleted",
+                self.name,
+                ", ".join(sorted(self._unavailable_in)),
+            )
+            return
+        super()._write_activate_version_message(self._pending_version)
+        self._pending_version = None
+
     def write_state_now(self) -> None:
         """Write the tap's state out at once, mid-partition (see change_feed.FeedBookmark).
 
@@ -327,6 +354,7 @@ class ClockifyStream(RESTStream[int]):
             f": {detail}" if detail else "",
         )
         for child in self.child_streams:
+            t.cast("ClockifyStream", child)._unavailable_in.add(workspace_id)
             if child.selected or child.has_selected_descendents:
                 child.logger.warning(
                     "Skipping %s for workspace %s too: it is read through a stream Clockify "

@@ -94,9 +94,9 @@ class TapClockify(Tap):
             default=DEFAULT_LOOKBACK_DAYS,
             title="Lookback days",
             description="Safety net for incremental syncs: each run re-reads the change feed "
-            "this many days before the previous sync (catching late-arriving changes and "
-            "time-off status changes), or, without the feed, each user's entries of the "
-            "last this-many days.",
+            "from this many days before the previous sync, and the detailed report's entries "
+            "that started since then; without the feed, each user's entries of the last "
+            "this-many days.",
         ),
         th.Property(
             "use_change_feed",
@@ -123,6 +123,18 @@ class TapClockify(Tap):
             description="Stop with an error when Clockify refuses a paid feature (expenses, "
             "invoices, time off, approvals, scheduling, custom fields) with HTTP 403. By "
             "default such a stream is skipped for that workspace with one warning.",
+        ),
+        th.Property(
+            "emit_activate_version_messages",
+            th.BooleanType,
+            default=False,
+            title="Emit ACTIVATE_VERSION messages",
+            description="Let the target remove (or flag) objects deleted in Clockify from "
+            "streams read in full each run (users, expenses, invoices, time off, …): each such "
+            "stream ends with an ACTIVATE_VERSION message, sent only after every stream of "
+            "the run finished without error and read every workspace. Rows of any workspace "
+            "the run did not read count as deleted, so jobs that each sync some workspaces "
+            "into the same tables must keep this off (or load into separate schemas).",
         ),
     ).to_dict()
 
@@ -165,6 +177,17 @@ class TapClockify(Tap):
     def page_size_caps(self) -> dict[str, int]:
         """Page sizes learned from Clockify's 400s, by endpoint path."""
         return {}
+
+    def sync_all(self) -> None:  # type: ignore[misc]  # final in the SDK; extended, not replaced
+        """Sync every selected stream, then activate the versions of complete full reads.
+
+        Only here, after the whole run succeeded, can a target safely drop what a full
+        read did not return (see ClockifyStream.activate_version). The SDK marks this
+        method final; tests/test_deletions.py pins that the override still runs.
+        """
+        super().sync_all()
+        for stream in self.streams.values():
+            t.cast("ClockifyStream", stream).activate_version()
 
     def discover_streams(self) -> list[ClockifyStream]:
         """Instantiate every stream; discovery calls no API."""

@@ -18,6 +18,7 @@ SETTINGS = {
     "lookback_days",
     "use_change_feed",
     "fail_on_unavailable_features",
+    "emit_activate_version_messages",
 }
 STREAMS = {
     "workspaces",
