@@ -1,8 +1,8 @@
 """End-to-end fixtures: a real PostgreSQL server, Meltano projects, and runs through Meltano.
 
-PostgreSQL comes from ``scripts/test_postgres.sh start`` (``.ci/run`` calls it), which
-exports ``TAP_CLOCKIFY_TEST_PG_*``. Without it the PostgreSQL tests skip locally and fail
-in CI. Every Meltano project here has its own system database, so no test touches the
+PostgreSQL is the server ``TAP_CLOCKIFY_TEST_PG_*`` names, or else one the session starts
+with ``scripts/test_postgres.sh`` (installing Debian's package when it can) and stops at
+the end. Every Meltano project here has its own system database, so no test touches the
 project's own state.
 """
 
@@ -33,7 +33,7 @@ MELTANO = str(Path(sys.executable).with_name("meltano"))
 TAP = str(Path(sys.executable).with_name("tap-clockify"))
 SCHEMA = "tap_clockify"  # default_target_schema in meltano.yml
 PG_ENV = "TAP_CLOCKIFY_TEST_PG_"
-START_HINT = 'start one with: eval "$(scripts/test_postgres.sh start)"'
+START_HINT = 'or start one with: eval "$(scripts/test_postgres.sh start)"'
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -97,17 +97,48 @@ class Postgres:
         return env
 
 
+#: Why the session could not have PostgreSQL, once it tried (None: it has one).
+_POSTGRES_MISSING: list[str] = []
+
+
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(f"CI needs PostgreSQL for the end-to-end tests: {reason}")
+    _POSTGRES_MISSING[:] = [reason]
     pytest.skip(f"no test PostgreSQL ({reason}); {START_HINT}")
 
 
+def _start_postgres() -> dict[str, str]:
+    """Start a throwaway server with scripts/test_postgres.sh; return its variables."""
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "test_postgres.sh"), "start"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1].rstrip(".")
+        raise RuntimeError(f"scripts/test_postgres.sh start failed: {last}")
+    exports = [line.removeprefix("export ") for line in done.stdout.splitlines()]
+    return dict(line.split("=", 1) for line in exports if line.startswith(PG_ENV))
+
+
 @pytest.fixture(scope="session")
-def postgres() -> Postgres:
-    """The server ``scripts/test_postgres.sh`` started; skip (locally) or fail (CI) without."""
+def postgres() -> Iterator[Postgres]:
+    """A PostgreSQL server: the one named by ``TAP_CLOCKIFY_TEST_PG_*``, else one of our own.
+
+    Without those variables the session starts a throwaway server the way ``.ci/run`` used
+    to (installing Debian's package where it can) and stops it at the end. Only where that
+    fails do these tests skip (in CI, where ``CI=true``, they fail instead).
+    """
+    started: dict[str, str] = {}
     if not os.environ.get(PG_ENV + "HOST"):
-        _unavailable(f"{PG_ENV}HOST is not set")
+        try:
+            started = _start_postgres()
+        except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
+            _unavailable(str(error))
+        os.environ.update(started)
     server = Postgres(
         host=os.environ[PG_ENV + "HOST"],
         port=int(os.environ.get(PG_ENV + "PORT", "5432")),
@@ -119,7 +150,26 @@ def postgres() -> Postgres:
         server.connect().close()
     except psycopg.OperationalError as error:
         _unavailable(f"cannot connect to {server.host}:{server.port}: {error}")
-    return server
+    yield server
+    if started:
+        subprocess.run(
+            ["bash", str(ROOT / "scripts" / "test_postgres.sh"), "stop"],
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+        for name in started:
+            os.environ.pop(name, None)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say once, at the end, why the PostgreSQL tests skipped and how to run them."""
+    if _POSTGRES_MISSING:
+        terminalreporter.write_line(
+            f"PostgreSQL tests skipped: {_POSTGRES_MISSING[0]}. They need PostgreSQL's server "
+            "binaries (Debian: apt-get install postgresql) or TAP_CLOCKIFY_TEST_PG_* pointing "
+            "at a server; see scripts/test_postgres.sh."
+        )
 
 
 @pytest.fixture(scope="module")
