@@ -40,6 +40,10 @@ class Stream:
     extra_properties: Schema = field(default_factory=dict)
     # Top-level properties that must never be emitted (secrets).
     drop: tuple[str, ...] = ()
+    # Other components the spec uses for the same object (e.g. ProjectDtoImplV1 beside
+    # ProjectDtoV1): their top-level fields are added where the component lacks them, since
+    # real responses carry them (clockify-api.md §6) and a field the schema lacks is dropped.
+    variants: tuple[str, ...] = ()
 
 
 WORKSPACE_ID: Schema = {
@@ -95,21 +99,23 @@ REPORT_AMOUNTS: Schema = {
 
 STREAMS: dict[str, Stream] = {
     "workspaces": Stream("WorkspaceDtoV1"),
-    "users": Stream("UserDtoV1", extra_properties=WORKSPACE_ID),
+    "users": Stream("UserDtoV1", extra_properties=WORKSPACE_ID, variants=("UserDto",)),
     "user_groups": Stream("UserGroupDtoV1", extra_properties=WORKSPACE_ID),
-    "clients": Stream("ClientWithCurrencyDtoV1", extra_properties={**WORKSPACE_ID, **DELETED_AT}),
+    "clients": Stream(
+        "ClientWithCurrencyDtoV1",
+        extra_properties={**WORKSPACE_ID, **DELETED_AT},
+        variants=("ClientDtoV1",),
+    ),
     "projects": Stream(
         "ProjectDtoV1",
-        extra_properties={
-            # Present in real responses but missing from this component (§9).
-            "clientId": {"type": ["string", "null"], "description": "Client of the project."},
-            "clientName": {"type": ["string", "null"], "description": "Name of that client."},
-            **WORKSPACE_ID,
-            **DELETED_AT,
-        },
+        extra_properties={**WORKSPACE_ID, **DELETED_AT},
+        # clientId, clientName (§9) and estimateReset (§6) are in real lists, and only here.
+        variants=("ProjectDtoImplV1",),
     ),
     "tasks": Stream("TaskDtoV1", extra_properties={**WORKSPACE_ID, **DELETED_AT}),
-    "tags": Stream("TagDtoV1", extra_properties={**WORKSPACE_ID, **DELETED_AT}),
+    "tags": Stream(
+        "TagDtoV1", extra_properties={**WORKSPACE_ID, **DELETED_AT}, variants=("TagDto",)
+    ),
     "custom_fields": Stream("CustomFieldDtoV1", extra_properties=WORKSPACE_ID),
     "time_entries": Stream(
         "TimeEntryWithRatesDtoV1",
@@ -122,8 +128,13 @@ STREAMS: dict[str, Stream] = {
             **WORKSPACE_ID,
             **DELETED_AT,
         },
+        variants=("TimeEntryDtoImplV1", "TimeEntryDtoV1"),
     ),
-    "in_progress_time_entries": Stream("TimeEntryWithRatesDtoV1", extra_properties=WORKSPACE_ID),
+    "in_progress_time_entries": Stream(
+        "TimeEntryWithRatesDtoV1",
+        extra_properties=WORKSPACE_ID,
+        variants=("TimeEntryDtoImplV1", "TimeEntryDtoV1"),
+    ),
     "detailed_report": Stream(
         "TimeEntryDto",
         extra_properties={
@@ -161,7 +172,7 @@ STREAMS: dict[str, Stream] = {
             **WORKSPACE_ID,
         },
     ),
-    "holidays": Stream("HolidayDtoV1", extra_properties=WORKSPACE_ID),
+    "holidays": Stream("HolidayDtoV1", extra_properties=WORKSPACE_ID, variants=("HolidayDto",)),
     "time_off_policies": Stream("PolicyDtoV1", extra_properties=WORKSPACE_ID),
     "time_off_requests": Stream(
         "TimeOffRequestsWithCountV1Dto", records_at=("requests",), extra_properties=WORKSPACE_ID
@@ -179,7 +190,9 @@ STREAMS: dict[str, Stream] = {
             **WORKSPACE_ID,
         },
     ),
-    "scheduling_assignments": Stream("AssignmentHydratedDtoV1", extra_properties=WORKSPACE_ID),
+    "scheduling_assignments": Stream(
+        "AssignmentHydratedDtoV1", extra_properties=WORKSPACE_ID, variants=("AssignmentDtoV1",)
+    ),
     "webhooks": Stream(
         "WebhooksDtoV1",
         records_at=("webhooks",),
@@ -361,6 +374,9 @@ def stream_schema(converter: SchemaConverter, stream_name: str, stream: Stream) 
         if "array" in record["type"]:
             record = record["items"]
     properties: Schema = record["properties"]
+    for variant in stream.variants:
+        for name, prop in converter.component(variant)["properties"].items():
+            properties.setdefault(name, prop)
     for name, extra in stream.extra_properties.items():
         properties.setdefault(name, copy.deepcopy(extra))
     for name in stream.drop:

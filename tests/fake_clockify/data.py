@@ -687,6 +687,10 @@ class _Builder:
                         "estimate": f"PT{40 + 10 * p}H",
                         "type": "MANUAL" if p % 2 else "AUTO",
                     },
+                    # In ProjectDtoImplV1 only; real lists carry it, mostly null (§6).
+                    "estimateReset": None
+                    if p % 3
+                    else {"interval": "MONTHLY", "dayOfMonth": 1, "hour": 0, "month": None},
                     "hourlyRate": rate(7500 + 500 * p, currency) if p % 3 != 2 else None,
                     "id": project_id,
                     "memberships": memberships,
