@@ -99,7 +99,8 @@ REPORT_AMOUNTS: Schema = {
 
 STREAMS: dict[str, Stream] = {
     "workspaces": Stream("WorkspaceDtoV1"),
-    "users": Stream("UserDtoV1", extra_properties=WORKSPACE_ID, variants=("UserDto",)),
+    # Not UserDto: it flattens the settings this one nests (timeZone, weekStart, ...).
+    "users": Stream("UserDtoV1", extra_properties=WORKSPACE_ID),
     "user_groups": Stream("UserGroupDtoV1", extra_properties=WORKSPACE_ID),
     "clients": Stream(
         "ClientWithCurrencyDtoV1",

@@ -1129,6 +1129,12 @@ class _Builder:
                     "taskId": own_tasks[0]["id"] if own_tasks else None,
                     "userGroupIds": [g["id"] for g in groups[: h % 2]],
                     "userIds": [] if h == 0 else [m.user_id for m in tracking[h % 2 :: 2]],
+                    # HolidayDto's fields beside HolidayDtoV1's (names of the above, a color).
+                    "color": f"#{(0x3366CC + 0x1111 * h) % 0x1000000:06x}",
+                    "userGroups": [{"id": g["id"], "name": g["name"]} for g in groups[: h % 2]],
+                    "users": []
+                    if h == 0
+                    else [{"id": m.user_id, "name": m.name} for m in tracking[h % 2 :: 2]],
                     "workspaceId": ws_id,
                 }
             )
@@ -1490,6 +1496,11 @@ class _Builder:
                         "userId": member.user_id,
                         "userName": member.name,
                         "workspaceId": ws_id,
+                        # AssignmentDtoV1's fields, which the hydrated list carries too.
+                        "excludeDays": [],
+                        "includeNonWorkingDays": k % 2 == 1,
+                        "published": True,
+                        "recurring": {"repeat": False, "seriesId": None, "weeks": None},
                     }
                 )
         return assignments
