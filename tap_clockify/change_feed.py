@@ -32,8 +32,6 @@ if t.TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context
 
-    from tap_clockify.tap import TapClockify
-
 #: Clockify's query-parameter date format (reference §9).
 QUERY_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 #: The feed's own default window; longer spans are read in pieces of this size.
@@ -119,7 +117,7 @@ class ChangeFeedRequests(ClockifyStream):
 
 
 def read_changes(
-    tap: TapClockify,
+    stream: ClockifyStream,
     workspace_id: str,
     types: t.Sequence[str],
     since: datetime,
@@ -135,7 +133,7 @@ def read_changes(
     deletion wins over any other change of the same entity; otherwise the document read
     last (the newest state) wins. An item naming no entity is skipped with a warning.
     """
-    requests = ChangeFeedRequests(tap)
+    requests = stream.helper(ChangeFeedRequests)
     changes: dict[str, Change] = {}
     # Query times have whole seconds: round the end up, or a change made in the last
     # fraction of a second before the read would fall outside the window.
@@ -194,7 +192,7 @@ def changes_since(
     assert read.since is not None
     try:
         return read_changes(
-            stream.tap,
+            stream,
             workspace_id,
             types,
             read.since,

@@ -42,16 +42,19 @@ if t.TYPE_CHECKING:
     from datetime import datetime
 
     from backoff.types import Details
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Context, RequestFunc
     from singer_sdk.pagination import BaseAPIPaginator
 
-    from tap_clockify.tap import TapClockify
+    from tap_clockify.run_state import RunState
 
 #: Page sizes tried, largest first, when Clockify rejects one as above its cap.
 PAGE_SIZE_STEPS = (5000, 1000, 200, 50)
 
 #: Context key that carries one pass's extra query parameters (see ``query_passes``).
 PASS_QUERY = "_pass_query"
+
+_Stream = t.TypeVar("_Stream", bound="ClockifyStream")
 
 #: Failures worth another try: throttling, 5xx and network trouble.
 RETRIABLE_EXCEPTIONS = (
@@ -128,8 +131,9 @@ class ClockifyStream(RESTStream[int]):
     #: Seconds to wait for Clockify to connect and answer before retrying.
     timeout = 120
 
-    def __init__(self, tap: TapClockify) -> None:
+    def __init__(self, tap: Tap, run: RunState) -> None:
         super().__init__(tap=tap)
+        self.run = run
         # Pages may be fetched from several threads at once (see prefetch.py).
         self._records_by_response: WeakKeyDictionary[requests.Response, list[dict[str, t.Any]]] = (
             WeakKeyDictionary()
@@ -138,10 +142,13 @@ class ClockifyStream(RESTStream[int]):
         self._unavailable_in: set[str] = set()
         self._pending_version: int | None = None
 
-    @property
-    def tap(self) -> TapClockify:
-        """The tap run this stream belongs to (holds the shared throttle)."""
-        return t.cast("TapClockify", self._tap)
+    def helper(self, stream_class: type[_Stream]) -> _Stream:
+        """Make an internal stream (one endpoint read for this one) that shares the run."""
+        return stream_class(self._tap, self.run)
+
+    def sibling(self, name: str) -> ClockifyStream:
+        """Another stream of the tap, e.g. the one whose ids this stream reads by."""
+        return t.cast("ClockifyStream", self._tap.streams[name])
 
     @property
     def url_base(self) -> str:
@@ -170,7 +177,7 @@ class ClockifyStream(RESTStream[int]):
     @property
     def page_size(self) -> int:
         """The page size to ask for: the documented cap, or a smaller one learned."""
-        return self.tap.page_size_caps.get(self.path or "", self.max_page_size or 0)
+        return self.run.page_size_caps.get(self.path or "", self.max_page_size or 0)
 
     def get_new_paginator(self) -> BaseAPIPaginator[t.Any]:
         """Page through lists; single request for unpaginated endpoints."""
@@ -218,7 +225,7 @@ class ClockifyStream(RESTStream[int]):
         records = self._decode(response)
         with self._records_lock:
             self._records_by_response[response] = records
-        self.tap.reached_clockify = True
+        self.run.reached_clockify = True
 
     def _decode(self, response: requests.Response) -> list[dict[str, t.Any]]:
         """Parse JSON (floats as Decimal: money stays exact) and find the records."""
@@ -307,7 +314,7 @@ class ClockifyStream(RESTStream[int]):
         the partition's first record is written here (nothing if the state is unchanged).
         """
         _ = self.stream_state  # the stream's entry must exist in the tap's state
-        self.tap.state_writer.write_state(self.tap_state)
+        self._tap.state_writer.write_state(self.tap_state)
 
     # Reading: passes over a list, and paid features a workspace lacks
 
@@ -369,7 +376,7 @@ class ClockifyStream(RESTStream[int]):
         """Throttle every attempt, retry transient failures, step down rejected page sizes."""
 
         def throttled(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
-            self.tap.throttle.wait()
+            self.run.throttle.wait()
             return func(prepared_request, context)
 
         retrying = backoff.on_exception(
@@ -413,7 +420,7 @@ class ClockifyStream(RESTStream[int]):
         the Free plan's 30 requests per hour (reference §3).
         """
         if isinstance(exception, requests.exceptions.ConnectionError):
-            return could_not_connect(exception) and not self.tap.reached_clockify
+            return could_not_connect(exception) and not self.run.reached_clockify
         wait = retry_after_seconds(exception)
         return wait is not None and wait > self.longest_retry_after
 
@@ -432,7 +439,7 @@ class ClockifyStream(RESTStream[int]):
         if smaller is None:  # pragma: no cover - validate_response checked this
             msg = f"Page size rejected by {self.path}"
             raise ClockifyError(msg)
-        self.tap.page_size_caps[self.path or ""] = smaller
+        self.run.page_size_caps[self.path or ""] = smaller
         self.logger.info("Clockify capped the page size of %s; using %d", self.path, smaller)
         return self.paging.resized(request, smaller)
 

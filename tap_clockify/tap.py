@@ -14,6 +14,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from tap_clockify import __version__
 from tap_clockify.errors import ClockifyError
 from tap_clockify.hosts import DEFAULT_REGION, REGIONS
+from tap_clockify.run_state import RunState
 from tap_clockify.streams import STREAM_TYPES
 from tap_clockify.throttle import Throttle
 from tap_clockify.writer import SingerWriter
@@ -161,22 +162,10 @@ class TapClockify(Tap):
             raise ConfigValidationError("Config validation failed", errors=errors)
 
     @cached_property
-    def throttle(self) -> Throttle:
-        """One throttle for the whole run, whatever stream is requesting."""
-        return Throttle(float(self.config.get("requests_per_second", DEFAULT_REQUESTS_PER_SECOND)))
-
-    #: Set once any request of the run has succeeded (see ClockifyStream._is_wrong_address).
-    reached_clockify = False
-
-    @cached_property
-    def ids_read(self) -> dict[tuple[str, str], list[str]]:
-        """Ids by (stream, workspace), read once a run for streams read per object."""
-        return {}
-
-    @cached_property
-    def page_size_caps(self) -> dict[str, int]:
-        """Page sizes learned from Clockify's 400s, by endpoint path."""
-        return {}
+    def run_state(self) -> RunState:
+        """What every stream of this run shares, starting with one throttle for all."""
+        rate = float(self.config.get("requests_per_second", DEFAULT_REQUESTS_PER_SECOND))
+        return RunState(Throttle(rate))
 
     def sync_all(self) -> None:  # type: ignore[misc]  # final in the SDK; extended, not replaced
         """Sync every selected stream, then activate the versions of complete full reads.
@@ -191,7 +180,7 @@ class TapClockify(Tap):
 
     def discover_streams(self) -> list[ClockifyStream]:
         """Instantiate every stream; discovery calls no API."""
-        return [stream_class(tap=self) for stream_class in STREAM_TYPES]
+        return [stream_class(self, self.run_state) for stream_class in STREAM_TYPES]
 
     @classmethod
     def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:

@@ -217,7 +217,8 @@ def test_the_feed_window_ends_after_the_last_second_read(make_server):
     tap = TapClockify(config=tap_config(server), parse_env_config=False)
     until = datetime(2026, 1, 1, 12, 0, 0, 900_000, tzinfo=timezone.utc)
     since = until - timedelta(hours=1)
-    read_changes(tap, server.workspace_ids[0], ["TIME_ENTRY"], since, until, kinds=("updated",))
+    stream = tap.streams["time_entries"]
+    read_changes(stream, server.workspace_ids[0], ["TIME_ENTRY"], since, until, kinds=("updated",))
     (request,) = [r for r in server.requests if "/entities/" in r.path]
     assert request.query["start"] == ["2026-01-01T11:00:00Z"]
     assert request.query["end"] == ["2026-01-01T12:00:01Z"]

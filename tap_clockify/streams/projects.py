@@ -58,7 +58,7 @@ class TasksStream(WorkspaceStream):
         assert context is not None
         read = self.begin_read(context)
         workspace_id = context["workspaceId"]
-        projects = t.cast("ProjectsStream", self.tap.streams["projects"])
+        projects = t.cast("ProjectsStream", self.sibling("projects"))
         yield from prefetched(
             projects.ids_in(workspace_id), lambda project_id: self._tasks(workspace_id, project_id)
         )

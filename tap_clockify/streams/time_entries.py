@@ -70,7 +70,7 @@ def current_states(
         if change.document is not None:
             yield dict(change.document)
             continue
-        reader = reader or TimeEntryRequests(stream.tap)
+        reader = reader or stream.helper(TimeEntryRequests)
         context = {"workspaceId": workspace_id, "entryId": change.entity_id}
         try:
             yield from reader.request_records(context)
@@ -201,7 +201,7 @@ class TimeEntriesStream(WorkspaceStream):
 
     def _user_ids(self, workspace_id: str) -> list[str]:
         """Ids of the workspace's members of every status."""
-        return t.cast("UsersStream", self.tap.streams["users"]).ids_in(workspace_id)
+        return t.cast("UsersStream", self.sibling("users")).ids_in(workspace_id)
 
 
 class InProgressTimeEntriesStream(WorkspaceStream):

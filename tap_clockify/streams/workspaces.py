@@ -44,6 +44,7 @@ class WorkspacesStream(ClockifyStream):
                 )
                 raise ClockifyError(msg)
             records = [record for record in records if record["id"] in wanted]
+        self.run.workspace_ids = [record["id"] for record in records]
         yield from records
 
     def get_child_context(self, record: Record, context: Context | None) -> Context:
@@ -77,17 +78,17 @@ class WorkspaceStream(ClockifyStream):
                 ids.append(record["id"])
             yield record
         if context and self.shares_ids:
-            self.tap.ids_read[self.name, context["workspaceId"]] = ids
+            self.run.ids_read[self.name, context["workspaceId"]] = ids
         if read is not None and context:
             yield from self.deletions(context, read)
 
     def ids_in(self, workspace_id: str) -> list[str]:
         """Ids of the stream's objects in a workspace: as synced in this run, or read now."""
         key = (self.name, workspace_id)
-        if key not in self.tap.ids_read:
+        if key not in self.run.ids_read:
             records = self.request_records({"workspaceId": workspace_id})
-            self.tap.ids_read[key] = [record["id"] for record in records]
-        return self.tap.ids_read[key]
+            self.run.ids_read[key] = [record["id"] for record in records]
+        return self.run.ids_read[key]
 
     def begin_read(self, context: Context | None) -> FeedRead:
         """Mark in the state, written out at once, that a read of the partition begins."""

@@ -1,0 +1,30 @@
+"""What the streams of one run share: the tap creates one ``RunState``, every stream gets it.
+
+Streams learn things that others need within the same run: how fast Clockify may be
+asked, the page sizes an endpoint refused, the ids a list returned (users for their time
+entries, projects for their tasks), whether Clockify has answered at all (after that a
+refused connection is network trouble, not a wrong URL), and the workspaces being read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tap_clockify.throttle import Throttle
+
+
+@dataclass
+class RunState:
+    """Shared, mutable facts of one tap run (see the module docstring)."""
+
+    throttle: Throttle
+    #: Page sizes learned from Clockify's 400s, by endpoint path.
+    page_size_caps: dict[str, int] = field(default_factory=dict)
+    #: Ids by (stream, workspace), read once a run for streams read per object.
+    ids_read: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    #: Set once any request of the run has succeeded.
+    reached_clockify: bool = False
+    #: The workspaces this run reads, once the workspaces stream has listed them.
+    workspace_ids: list[str] = field(default_factory=list)
