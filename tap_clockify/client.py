@@ -35,6 +35,7 @@ from tap_clockify.errors import (
 )
 from tap_clockify.hosts import base_urls
 from tap_clockify.pagination import ClockifyPaginator, Paging
+from tap_clockify.progress import Progress, quiet_console
 from tap_clockify.timeutil import parse_time
 
 if t.TYPE_CHECKING:
@@ -134,6 +135,8 @@ class ClockifyStream(RESTStream[int]):
     def __init__(self, tap: Tap, run: RunState) -> None:
         super().__init__(tap=tap)
         self.run = run
+        self.progress = Progress(self.name, self.logger, run)
+        quiet_console(self.logger)
         # Pages may be fetched from several threads at once (see prefetch.py).
         self._records_by_response: WeakKeyDictionary[requests.Response, list[dict[str, t.Any]]] = (
             WeakKeyDictionary()
@@ -144,7 +147,9 @@ class ClockifyStream(RESTStream[int]):
 
     def helper(self, stream_class: type[_Stream]) -> _Stream:
         """Make an internal stream (one endpoint read for this one) that shares the run."""
-        return stream_class(self._tap, self.run)
+        helper = stream_class(self._tap, self.run)
+        helper.progress = self.progress  # its requests are this stream's
+        return helper
 
     def sibling(self, name: str) -> ClockifyStream:
         """Another stream of the tap, e.g. the one whose ids this stream reads by."""
@@ -274,6 +279,7 @@ class ClockifyStream(RESTStream[int]):
             row["workspaceId"] = context["workspaceId"]
         if self.reports_deletions:
             row.setdefault("_sdc_deleted_at", None)
+        self.progress.record(row.get("workspaceId"))
         return row
 
     @cached_property
@@ -306,6 +312,12 @@ class ClockifyStream(RESTStream[int]):
             return
         super()._write_activate_version_message(self._pending_version)
         self._pending_version = None
+
+    def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:
+        """Finish the stream's state as the SDK does (its sync is over), then log a summary."""
+        super().finalize_state_progress_markers(state)
+        if self.selected and not state:
+            self.progress.finish()
 
     def write_state_now(self) -> None:
         """Write the tap's state out at once, mid-partition (see change_feed.FeedBookmark).
@@ -376,7 +388,7 @@ class ClockifyStream(RESTStream[int]):
         """Throttle every attempt, retry transient failures, step down rejected page sizes."""
 
         def throttled(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
-            self.run.throttle.wait()
+            self.progress.request(throttled=self.run.throttle.wait())
             return func(prepared_request, context)
 
         retrying = backoff.on_exception(
@@ -461,6 +473,7 @@ class ClockifyStream(RESTStream[int]):
         reason = (
             f"HTTP {response.status_code}" if response is not None else type(exception).__name__
         )
+        self.progress.retry(details.get("wait", 0.0))
         self.logger.warning(
             "Retrying %s in %.1fs after %s (attempt %d of %d)",
             self.path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import typing as t
 from datetime import datetime
@@ -14,6 +15,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from tap_clockify import __version__
 from tap_clockify.errors import ClockifyError
 from tap_clockify.hosts import DEFAULT_REGION, REGIONS
+from tap_clockify.progress import quiet_console
 from tap_clockify.run_state import RunState
 from tap_clockify.streams import STREAM_TYPES
 from tap_clockify.throttle import Throttle
@@ -140,6 +142,7 @@ class TapClockify(Tap):
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        quiet_console(logging.getLogger(self.name))
         super().__init__(*args, **kwargs)
         if kwargs.get("validate_config", True):
             self._check_settings()
