@@ -1,4 +1,5 @@
-"""The main job: Clockify into ``output/*.jsonl`` through Meltano and target-jsonl.
+"""The main job: Clockify into ``output/*.jsonl`` through Meltano and target-jsonl, then
+``output/clockify.duckdb`` (one table per stream, current rows only) for pandas.
 
 With ``TAP_CLOCKIFY_API_KEY`` set (and any other ``TAP_CLOCKIFY_*`` setting), it reads
 your Clockify account. Without it, it starts the bundled fake Clockify server
@@ -41,9 +42,13 @@ def main() -> int:
         if server is not None:
             server.terminate()
             server.wait()
-    if run.returncode == 0:
-        print(f"Done: one JSON Lines file per stream in {ROOT / 'output'}")
-    return run.returncode
+    if run.returncode != 0:
+        return run.returncode
+    output = ROOT / env.get("TARGET_JSONL_DESTINATION_PATH", "output")
+    print(f"Done: one JSON Lines file per stream in {output}", flush=True)
+    loader = ROOT / "scripts" / "jsonl_to_duckdb.py"
+    database = output / "clockify.duckdb"
+    return subprocess.run([sys.executable, str(loader), str(output), str(database)]).returncode
 
 
 if __name__ == "__main__":
