@@ -15,7 +15,8 @@ from .data import Dataset, Record, duration_seconds, parse_iso
 #: Largest ``detailedFilter.pageSize`` (Clockify support statement, reference §7).
 MAX_PAGE_SIZE = 1000
 #: Paid plans are limited to about a year per request (reference §7).
-MAX_RANGE = timedelta(days=366)
+MAX_RANGE = timedelta(days=366)  # paid plans (observed)
+FREE_PLAN_MAX_RANGE = timedelta(days=31)  # the spec's description of every report
 #: Member statuses a ``users.status`` filter keeps; Clockify's default leaves out inactive.
 USER_STATUS_FILTERS = {
     "ALL": {"ACTIVE", "PENDING", "INACTIVE", "DECLINED"},
@@ -77,14 +78,19 @@ def report_entry(dataset: Dataset, ws_id: str, entry: Record) -> Record:
 
 
 def detailed_report(
-    dataset: Dataset, ws_id: str, body: Record, owner_zone: timezone, max_page_size: int
+    dataset: Dataset,
+    ws_id: str,
+    body: Record,
+    owner_zone: timezone,
+    max_page_size: int,
+    max_range: timedelta = MAX_RANGE,
 ) -> Record:
     """Answer one detailed-report request, or raise ReportError for a 400."""
     zone = timezone.utc if body.get("timeZone") == "UTC" else owner_zone
     start = _bound(body, "dateRangeStart", zone)
     end = _bound(body, "dateRangeEnd", zone)
-    if end < start or end - start > MAX_RANGE:
-        raise ReportError("Date range must be positive and at most one year")
+    if end < start or end - start > max_range:
+        raise ReportError(f"Date range must be positive and at most {max_range.days} days")
     detailed = body.get("detailedFilter")
     if not isinstance(detailed, dict):
         raise ReportError("detailedFilter is required")

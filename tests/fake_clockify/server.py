@@ -43,8 +43,9 @@ from .data import (
     utc_now,
 )
 from .data import STREAMS as STORED_STREAMS
+from .reports import FREE_PLAN_MAX_RANGE, ReportError, detailed_report, report_entry
 from .reports import MAX_PAGE_SIZE as REPORT_PAGE_SIZE_CAP
-from .reports import ReportError, detailed_report, report_entry
+from .reports import MAX_RANGE as MAX_REPORT_RANGE
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -344,6 +345,9 @@ class FakeClockify:
         # are the entity's fields beside documentType and auditMetadata, deleted ones wrap
         # it with documentType); "bare" names created/updated entities by id only.
         self.feed_shape: Literal["wrapped", "flat", "bare"] = "wrapped"
+        # Clockify documents no range limit for scheduled assignments; a limit set here
+        # answers wider `start`..`end` ranges with 400, as a plan might.
+        self.assignment_max_range: timedelta | None = None
         self.page_size_caps: dict[str, int] = dict(DEFAULT_PAGE_SIZE_CAPS)
         self.requests: list[RequestRecord] = []
         self._host = host
@@ -929,8 +933,10 @@ class FakeClockify:
         self._workspace(ws_id)
         try:
             cap = self.page_size_caps.get(template, REPORT_PAGE_SIZE_CAP)
+            free = self._workspace(ws_id)["featureSubscriptionType"] == "FREE"
+            max_range = FREE_PLAN_MAX_RANGE if free else MAX_REPORT_RANGE
             report = detailed_report(
-                self.dataset, ws_id, query.json_body(), self.owner_time_zone, cap
+                self.dataset, ws_id, query.json_body(), self.owner_time_zone, cap, max_range
             )
         except ReportError as error:
             raise ApiError(400, str(error), 501) from None
@@ -1201,6 +1207,9 @@ class FakeClockify:
                     "is not present",
                     501,
                 )
+        limit = self.assignment_max_range
+        if limit is not None and end - start > limit:  # type: ignore[operator]
+            raise ApiError(400, f"Date range must be at most {limit.days} days", 501)
         keys: dict[str, Callable[[Record], Any]] = {
             "ID": lambda a: a["id"],
             "PROJECT": lambda a: a["projectName"].lower(),
