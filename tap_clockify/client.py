@@ -30,16 +30,17 @@ from tap_clockify.errors import (
     AccessDeniedError,
     ClockifyError,
     PageSizeRejectedError,
+    WindowRejectedError,
     endpoint,
     error_for,
 )
 from tap_clockify.hosts import base_urls
 from tap_clockify.pagination import ClockifyPaginator, Paging
 from tap_clockify.progress import Progress, quiet_console
-from tap_clockify.timeutil import parse_time
+from tap_clockify.timeutil import Width, parse_time, windows
 
 if t.TYPE_CHECKING:
-    from collections.abc import Generator, Iterable, Sequence
+    from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
     from datetime import datetime
 
     from backoff.types import Details
@@ -121,6 +122,10 @@ class ClockifyStream(RESTStream[int]):
     plan_gated: t.ClassVar[bool] = False
     #: POST bodies are JSON (reference §2).
     payload_as_json = True
+    #: Whether one record can come back twice (several passes or windows): emitted once.
+    may_repeat_records: t.ClassVar[bool] = False
+    #: For lists read in date windows: the widths to try, widest first (``read_windows``).
+    window_widths: t.ClassVar[tuple[Width, ...]] = ()
 
     #: Retry policy: exponential backoff from ``backoff_base`` seconds, capped per wait
     #: and in total, honouring ``Retry-After`` when Clockify sends it.
@@ -144,6 +149,7 @@ class ClockifyStream(RESTStream[int]):
         self._records_lock = threading.Lock()
         self._unavailable_in: set[str] = set()
         self._pending_version: int | None = None
+        self._narrower_window_left = False
 
     def helper(self, stream_class: type[_Stream]) -> _Stream:
         """Make an internal stream (one endpoint read for this one) that shares the run."""
@@ -220,6 +226,9 @@ class ClockifyStream(RESTStream[int]):
 
     def validate_response(self, response: requests.Response) -> None:
         """Raise the error a status deserves; decode and check the body once."""
+        if response.status_code == HTTPStatus.BAD_REQUEST and self._narrower_window_left:
+            msg = f"Date range rejected by {endpoint(response)}"
+            raise WindowRejectedError(msg, response.status_code)
         if response.status_code == HTTPStatus.BAD_REQUEST and self._smaller_page_size(
             response.request
         ):
@@ -338,28 +347,73 @@ class ClockifyStream(RESTStream[int]):
         """
         return ({},)
 
+    def read_passes(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
+        """Read the list once per pass (see ``query_passes``)."""
+        for extra in self.query_passes(context):
+            yield from self.request_records(
+                {**(context or {}), PASS_QUERY: extra} if extra else context
+            )
+
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """Read every pass; skip a workspace whose plan lacks a paid feature (reference §9)."""
         workspace_id = str((context or {}).get("workspaceId"))
         if workspace_id in self._unavailable_in:
             return
-        passes = self.query_passes(context)
         seen: set[tuple[t.Any, ...]] = set()
         try:
-            for extra in passes:
-                for record in self.request_records(
-                    {**(context or {}), PASS_QUERY: extra} if extra else context
-                ):
-                    if len(passes) > 1:
-                        key = tuple(record.get(name) for name in self.primary_keys)
-                        if key in seen:
-                            continue
-                        seen.add(key)
-                    yield record
+            for record in self.read_passes(context):
+                if self.may_repeat_records:
+                    key = tuple(record.get(name) for name in self.primary_keys)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                yield record
         except AccessDeniedError as exc:
             if not self.plan_gated or self.config.get("fail_on_unavailable_features"):
                 raise
             self._skip_workspace(workspace_id, exc.detail)
+
+    def read_windows(
+        self,
+        workspace_id: str,
+        since: datetime,
+        until: datetime,
+        read: Callable[[datetime, datetime], Iterable[dict[str, t.Any]]],
+    ) -> Iterator[dict[str, t.Any]]:
+        """Read ``[since, until)`` in windows as wide as Clockify accepts for the workspace.
+
+        The widest of ``window_widths`` is asked first; a 400 to a window (before any of
+        its records came) narrows that window and every later one, and the narrower width
+        is kept for the workspace for the rest of the run. At the narrowest width a 400 is
+        a page size to step down, or an error.
+        """
+        key = (self.name, workspace_id)
+        step = self.run.window_steps.get(key, 0)
+        pending = windows(since, until, self.window_widths[step])
+        while pending:
+            start, end = pending.pop(0)
+            self._narrower_window_left = step < len(self.window_widths) - 1
+            yielded = False
+            try:
+                for record in read(start, end):
+                    yielded = True
+                    yield record
+            except WindowRejectedError:
+                if yielded:
+                    raise
+                step += 1
+                self.run.window_steps[key] = step
+                self.logger.info(
+                    "Clockify refused a %s window of %s for workspace %s; asking for %s",
+                    self.window_widths[step - 1].value,
+                    self.name,
+                    workspace_id,
+                    self.window_widths[step].value,
+                )
+                rest_until = pending[-1][1] if pending else end  # windows are contiguous
+                pending = windows(start, rest_until, self.window_widths[step])
+            finally:
+                self._narrower_window_left = False
 
     def _skip_workspace(self, workspace_id: str, detail: str) -> None:
         """Warn once that this stream, and the streams read through it, skip the workspace."""

@@ -32,6 +32,10 @@ class PageSizeRejectedError(ClockifyError):
     """Clockify answered 400 to a page size above the endpoint's cap (reference §4)."""
 
 
+class WindowRejectedError(ClockifyError):
+    """Clockify answered 400 to a date range wider than the plan allows (reference §7)."""
+
+
 class AccessDeniedError(ClockifyError):
     """HTTP 403: no permission, or a paid feature the workspace's plan lacks (reference §3)."""
 

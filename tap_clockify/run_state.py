@@ -26,5 +26,7 @@ class RunState:
     ids_read: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     #: Set once any request of the run has succeeded.
     reached_clockify: bool = False
+    #: How many steps a date-windowed list has narrowed, by (stream, workspace).
+    window_steps: dict[tuple[str, str], int] = field(default_factory=dict)
     #: The workspaces this run reads, once the workspaces stream has listed them.
     workspace_ids: list[str] = field(default_factory=list)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 import re
 import typing as t
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -29,6 +30,31 @@ def month_start(moment: datetime, months_later: int = 0) -> datetime:
     utc = moment.astimezone(timezone.utc)
     month_index = utc.month - 1 + months_later
     return datetime(utc.year + month_index // 12, month_index % 12 + 1, 1, tzinfo=timezone.utc)
+
+
+class Width(enum.Enum):
+    """How wide a date window to ask for, widest first (see ClockifyStream.read_windows)."""
+
+    ALL = "the whole range"
+    YEAR = "366 days"  # paid plans' detailed-report limit (reference §7)
+    MONTH = "a calendar month"  # within the Free plan's 31 days
+
+
+#: A year's window; 366 days is what paid plans accept for reports.
+YEAR = timedelta(days=366)
+
+
+def windows(since: datetime, until: datetime, width: Width) -> list[tuple[datetime, datetime]]:
+    """Split ``[since, until)`` into consecutive windows of ``width``."""
+    if width is Width.MONTH:
+        return list(month_windows(since, until))
+    step = until - since if width is Width.ALL else YEAR
+    pieces = []
+    start = since
+    while start < until:
+        pieces.append((start, min(start + step, until)))
+        start = pieces[-1][1]
+    return pieces
 
 
 def month_windows(since: datetime, until: datetime) -> Iterator[tuple[datetime, datetime]]:

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tap_clockify.streams.reports import month_windows
-from tap_clockify.timeutil import parse_time
+from tap_clockify.timeutil import Width, month_windows, parse_time, windows
 from tests.conftest import catalog_selecting, run_tap, tap_config
 from tests.fake_clockify import DatasetSpec
 
@@ -76,12 +75,50 @@ def test_inactive_members_entries_are_included(tmp_path, make_server):
 
 
 def test_a_smaller_page_cap_is_learned_from_the_400(tmp_path, make_server):
+    # 1000 is the documented maximum, so a 400 to it is first taken for a range the plan
+    # refuses (a year -> months); at months, the page size steps down.
     server = make_server(BUSY)
     server.page_size_caps[DETAILED] = 200
     start_date = (datetime.now(timezone.utc) - timedelta(days=70)).strftime("%Y-%m-%dT00:00:00Z")
     result, bodies = sync_report(tmp_path, server, start_date=start_date)
     assert len(result.records["detailed_report"]) == len(server.ground_truth("detailed_report"))
-    assert [b["detailedFilter"]["pageSize"] for b in bodies].count(1000) == 1
+    assert [b["detailedFilter"]["pageSize"] for b in bodies].count(1000) == 2
+
+
+def test_windows_of_a_width():
+    since, until = utc(2020, 3, 15), utc(2022, 1, 10)
+    assert windows(since, until, Width.ALL) == [(since, until)]
+    years = windows(since, until, Width.YEAR)
+    assert [end - start for start, end in years[:-1]] == [timedelta(days=366)]
+    assert years[0][0] == since
+    assert years[-1][1] == until
+    assert windows(since, until, Width.MONTH) == list(month_windows(since, until))
+
+
+SIX_YEARS = DatasetSpec(workspaces=2, free_plan_workspaces=1, history_days=6 * 365)
+
+
+def test_reports_ask_a_year_at_a_time_and_months_where_the_plan_refuses(tmp_path, make_server):
+    server = make_server(SIX_YEARS)
+    start_date = (datetime.now(timezone.utc) - timedelta(days=6 * 365)).strftime(
+        "%Y-%m-%dT00:00:00Z"
+    )
+    result, _ = sync_report(tmp_path, server, start_date=start_date)
+    records = result.records["detailed_report"]
+    assert Counter(r["id"] for r in records) == Counter(
+        e["_id"] for e in server.ground_truth("detailed_report")
+    )
+    paid, free = server.workspace_ids
+    reports = [r for r in server.requests if r.path.endswith("/detailed")]
+    windows = {
+        (r.path.split("/")[4], r.status): set() for r in reports
+    }  # workspace, status -> window starts
+    for r in reports:
+        windows[r.path.split("/")[4], r.status].add(json.loads(r.body)["dateRangeStart"])
+    assert len(windows[paid, 200]) == 6  # six years, a year at a time
+    assert (paid, 400) not in windows
+    assert len(windows[free, 400]) == 1  # learned once, kept for the workspace
+    assert len(windows[free, 200]) == 73  # then calendar months
 
 
 def test_second_run_starts_lookback_days_before_the_bookmark(tmp_path, make_server):

@@ -7,6 +7,8 @@ import json
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from tap_clockify.timeutil import month_start
 from tests.conftest import START_DATE, run_tap, tap_config
 from tests.fake_clockify.data import APPROVAL_STATES, TIME_OFF_STATUSES, parse_iso
@@ -68,50 +70,63 @@ def test_a_status_change_of_an_old_time_off_request_arrives_on_the_next_sync(tmp
     assert len(emitted) == len(server.ground_truth("time_off_requests"))
 
 
-def month_windows(requests) -> dict[str, list[tuple[str, str]]]:
-    windows: dict[str, list[tuple[str, str]]] = {}
+def assignment_windows(requests) -> dict[tuple[str, int], list[tuple[str, str]]]:
+    """The start..end ranges asked, by workspace and answer status."""
+    windows: dict[tuple[str, int], list[tuple[str, str]]] = {}
     for request in requests:
-        workspace_id = request.path.split("/")[4]
-        windows.setdefault(workspace_id, []).append(
-            (request.query["start"][0], request.query["end"][0])
-        )
+        if request.path.endswith("/scheduling/assignments/all"):
+            key = (request.path.split("/")[4], request.status)
+            windows.setdefault(key, []).append((request.query["start"][0], request.query["end"][0]))
     return windows
 
 
-def test_assignments_are_read_month_by_month_and_emitted_once(full_sync, fake_clockify):
+def test_assignments_are_read_in_one_range_and_emitted_once(full_sync, fake_clockify):
     now = datetime.now(timezone.utc)
     first, end = month_start(parse_iso(START_DATE)), month_start(now, 13)
-    for windows in month_windows(requests_to(full_sync, "/scheduling/assignments/all")).values():
-        assert windows[0][0] == first.strftime("%Y-%m-%dT%H:%M:%SZ")
-        assert windows[-1][1] == end.strftime("%Y-%m-%dT%H:%M:%SZ")
-        for (_, window_end), (next_start, _) in itertools.pairwise(windows):
-            assert window_end == next_start  # contiguous, one calendar month each
-        assert len(windows) == len(set(windows))
-
+    windows = assignment_windows(full_sync.requests)
+    for workspace_id in fake_clockify.workspace_ids:
+        assert windows[workspace_id, 200] == [
+            (first.strftime("%Y-%m-%dT%H:%M:%SZ"), end.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        ]
     assignments = full_sync.records["scheduling_assignments"]
+    ids = [(a["workspaceId"], a["id"]) for a in assignments]
+    assert len(ids) == len(set(ids))
+    assert len(ids) == len(fake_clockify.ground_truth("scheduling_assignments"))
+
+
+@pytest.mark.parametrize(("limit_days", "widths"), [(366, 3), (31, 25)])
+def test_a_refused_range_narrows_to_years_then_months(tmp_path, make_server, limit_days, widths):
+    server = make_server()
+    server.assignment_max_range = timedelta(days=limit_days)
+    result = run_tap(tmp_path, tap_config(server, start_date=None))
+    assert result.returncode == 0, result.stderr[-2000:]
+    windows = assignment_windows(server.requests)
+    for workspace_id in server.workspace_ids:
+        assert len(windows[workspace_id, 400]) == (1 if limit_days == 366 else 2)
+        asked = windows[workspace_id, 200]
+        assert len(asked) == widths
+        for (_, window_end), (next_start, _) in itertools.pairwise(asked):
+            assert window_end == next_start  # contiguous
+        first = month_start(datetime.now(timezone.utc), -12).strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert asked[0][0] == first
+    assignments = result.records["scheduling_assignments"]
     spanning = [
         a
         for a in assignments
         if month_start(parse_iso(a["period"]["start"]))
         != month_start(parse_iso(a["period"]["end"]))
     ]
-    assert spanning, "the dataset must hold assignments that span months"
+    assert spanning, "the dataset must hold assignments that span windows"
     ids = [(a["workspaceId"], a["id"]) for a in assignments]
     assert len(ids) == len(set(ids))
+    assert len(ids) == len(server.ground_truth("scheduling_assignments"))
 
 
-def test_assignments_without_start_date_are_read_from_a_year_back(tmp_path, make_server):
-    server = make_server()
-    result = run_tap(tmp_path, tap_config(server, start_date=None))
-    assert result.returncode == 0, result.stderr[-2000:]
-    expected_first = month_start(datetime.now(timezone.utc), -12).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assignments = [r for r in server.requests if r.path.endswith("/scheduling/assignments/all")]
-    for windows in month_windows(assignments).values():
-        assert windows[0][0] == expected_first
-        assert len(windows) == 25
-    assert len(result.records["scheduling_assignments"]) == len(
-        server.ground_truth("scheduling_assignments")
-    )
+def test_payments_are_not_asked_for_an_unpaid_invoice(full_sync, fake_clockify):
+    asked = {r.path.split("/")[6] for r in full_sync.requests if r.path.endswith("/payments")}
+    invoices = fake_clockify.ground_truth("invoices")
+    assert asked == {invoice["id"] for invoice in invoices if invoice["paid"]}
+    assert len(asked) < len(invoices)
 
 
 def test_webhook_secrets_are_never_emitted(full_sync, fake_clockify):

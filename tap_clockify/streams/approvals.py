@@ -25,6 +25,7 @@ class ApprovalRequestsStream(WorkspaceStream):
     schema = StreamSchema(SCHEMAS)
     max_page_size = 200
     plan_gated = True
+    may_repeat_records = True
     query: t.ClassVar[dict[str, t.Any]] = {"sort-column": "ID", "sort-order": "ASCENDING"}
 
     def query_passes(self, context: Context | None) -> Sequence[dict[str, t.Any]]:

@@ -9,7 +9,7 @@ from tap_clockify.streams.projects import BY_ID
 from tap_clockify.streams.workspaces import WorkspaceStream
 
 if t.TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from singer_sdk.helpers.types import Context, Record
 
@@ -34,6 +34,7 @@ class ExpenseCategoriesStream(WorkspaceStream):
     schema = StreamSchema(SCHEMAS)
     max_page_size = 200
     plan_gated = True
+    may_repeat_records = True
     query: t.ClassVar[dict[str, t.Any]] = {"sort-column": "NAME", "sort-order": "ASCENDING"}
 
     def query_passes(self, context: Context | None) -> Sequence[dict[str, t.Any]]:
@@ -51,9 +52,12 @@ class InvoicesStream(WorkspaceStream):
     plan_gated = True
     query: t.ClassVar[dict[str, t.Any]] = BY_ID
 
-    def get_child_context(self, record: Record, context: Context | None) -> Context:
-        """Payments are read per invoice."""
-        return {"workspaceId": record["workspaceId"], "invoiceId": record["id"]}
+    def generate_child_contexts(
+        self, record: Record, context: Context | None
+    ) -> Iterable[Context | None]:
+        """Payments are read per invoice, but not for one that says nothing is paid."""
+        if record.get("paid") != 0:
+            yield {"workspaceId": record["workspaceId"], "invoiceId": record["id"]}
 
 
 class InvoicePaymentsStream(WorkspaceStream):

@@ -10,10 +10,10 @@ from tap_clockify.pagination import Paging
 from tap_clockify.schemas import SCHEMAS, StreamSchema
 from tap_clockify.streams.time_entries import ENTRY_FIELDS, current_states
 from tap_clockify.streams.workspaces import WorkspaceStream
-from tap_clockify.timeutil import month_start, month_windows, parse_time
+from tap_clockify.timeutil import Width, month_start, parse_time
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from singer_sdk.helpers.types import Context, Record
 
@@ -31,8 +31,9 @@ def report_time(moment: datetime) -> str:
 class DetailedReportStream(WorkspaceStream):
     """Every user's finished entries, with names and earned and cost amounts.
 
-    Users of every status; one calendar month per request chain, in UTC. Incremental:
-    each run re-reads from ``lookback_days`` before the newest entry start seen, plus
+    Users of every status, in UTC; a year per request chain where the plan allows, else a
+    calendar month. Incremental: each run re-reads from ``lookback_days`` before the
+    newest entry start seen, plus
     every older month holding an entry that the change feed says was created or edited
     since the last run; entries it says were deleted are emitted with ``_sdc_deleted_at``.
     """
@@ -46,36 +47,46 @@ class DetailedReportStream(WorkspaceStream):
     replication_key = "start"
     is_sorted = False
     schema = StreamSchema(SCHEMAS)
+    #: A year per request where the plan allows it, else calendar months (reference §7).
+    window_widths = (Width.YEAR, Width.MONTH)
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
-        """Read deletions, then each month that may have changed (all of them at first)."""
+        """Read deletions, then each range that may have changed (all of it at first)."""
         assert context is not None
-        incremental = bool(self.get_starting_replication_key_value(context))
+        incremental = bool(self.get_context_state(context).get("replication_key_value"))
         read = self.begin_read(context)
         since = self.get_starting_timestamp(context)
         if since is not None and incremental:
             since -= timedelta(days=self.config.get("lookback_days", 0))
         since = since or EARLIEST_REPORT_DATE
-        windows: list[tuple[datetime, datetime]] = []
+        ranges: list[tuple[datetime, datetime]] = []
         if incremental:
             changed_months, deleted = self._changes(context["workspaceId"], read)
             yield from deleted
-            windows += [
+            ranges += [
                 (month, min(month_start(month, 1), since))
                 for month in sorted(changed_months)
                 if month < since
             ]
-        windows += month_windows(since, datetime.now(timezone.utc))
-        for start, end in windows:
-            window = {**context, "window": (start, end)}
-            emitted: set[str] = set()  # per window: entries belong to their start's window
-            for record in self.request_records(window):
-                entry_start = parse_time((record.get("timeInterval") or {})["start"])
-                entry_id = self.entry_id(record)
-                if start <= entry_start < end and entry_id not in emitted:
-                    emitted.add(entry_id)
-                    yield record
+        ranges.append((since, datetime.now(timezone.utc)))
+        for since_, until in ranges:
+            yield from self.read_windows(
+                context["workspaceId"],
+                since_,
+                until,
+                lambda start, end: self._window(context, start, end),
+            )
         read.complete()
+
+    def _window(self, context: Context, start: datetime, end: datetime) -> Iterator[Record]:
+        """Yield the entries that start in ``[start, end)``, each once."""
+        emitted: set[str] = set()
+        for record in self.request_records({**context, "window": (start, end)}):
+            entry_start = parse_time((record.get("timeInterval") or {})["start"])
+            entry_id = self.entry_id(record)
+            if start <= entry_start < end and entry_id not in emitted:
+                emitted.add(entry_id)
+                yield record
 
     def _changes(self, workspace_id: str, read: FeedRead) -> tuple[set[datetime], list[Record]]:
         """Months holding entries changed since the last run, and deleted entries."""
