@@ -140,7 +140,7 @@ def read_changes(
     until = until.replace(microsecond=0) + timedelta(seconds=1)
     for kind in kinds:
         spans = deletion_windows(since, until, boundaries) if kind == "deleted" else None
-        for start, end in spans or windows(since, until):
+        for start, end in spans or feed_windows(since, until):
             context = {
                 "workspaceId": workspace_id,
                 "kind": kind,
@@ -208,7 +208,7 @@ def changes_since(
         raise FeedUnavailableError(msg) from error
 
 
-def windows(since: datetime, until: datetime) -> Iterator[tuple[datetime, datetime]]:
+def feed_windows(since: datetime, until: datetime) -> Iterator[tuple[datetime, datetime]]:
     """Split ``[since, until]`` into consecutive pieces of at most ``MAX_WINDOW``."""
     start = since
     while start < until:
@@ -232,7 +232,7 @@ def deletion_windows(
         if index == 0 or mark - marks[index - 1] > SAFETY_OVERLAP:
             cuts.add(mark - SAFETY_OVERLAP)
     edges = [since, *sorted(cut for cut in cuts if since < cut < until), until]
-    return [piece for start, end in pairwise(edges) for piece in windows(start, end)]
+    return [piece for start, end in pairwise(edges) for piece in feed_windows(start, end)]
 
 
 class FeedBookmark:
