@@ -69,7 +69,11 @@ def test_random_changes_and_syncs_converge(tmp_path, make_server, feed_shape, se
             lines, completed = run_tap_until(
                 tmp_path, config, state, lambda lines, n=kill_after: len(lines) >= n
             )
-            history.append(f"sync {step}, killed after {kill_after} lines")
+            history.append(
+                f"sync {step}, killed after {kill_after} lines"
+                if not completed
+                else f"sync {step}, done before its kill at line {kill_after}"
+            )
             state = warehouse.load(lines) or state
             if not completed:
                 wait_for_next_second()
