@@ -1,0 +1,97 @@
+"""The tap writes every record exactly as the SDK's own record path would (conform.py).
+
+ClockifyStream overrides the SDK's private ``_generate_record_messages`` to skip work that
+cannot change this tap's records; these tests run both on the same records, so an SDK
+upgrade that changes what its path produces fails here.
+"""
+
+from __future__ import annotations
+
+import copy
+import decimal
+import logging
+import typing as t
+
+import pytest
+from singer_sdk.streams.core import Stream
+
+from tap_clockify.tap import TapClockify
+from tests.conftest import tap_config
+
+if t.TYPE_CHECKING:
+    from tap_clockify.client import ClockifyStream
+
+STREAMS = (
+    "users",
+    "projects",
+    "custom_fields",
+    "time_entries",
+    "detailed_report",
+    "expenses",
+    "approval_requests",
+    "member_profiles",
+)
+
+
+def both_ways(stream: ClockifyStream, record: dict[str, t.Any]) -> tuple[list, list]:
+    """The records our path and the SDK's write for ``record`` (timestamps aside)."""
+    ours = [m.record for m in stream._generate_record_messages(copy.deepcopy(record))]
+    sdks = [m.record for m in Stream._generate_record_messages(stream, copy.deepcopy(record))]
+    return ours, sdks
+
+
+@pytest.fixture(scope="module")
+def tap(fake_clockify) -> TapClockify:
+    return TapClockify(config=tap_config(fake_clockify), parse_env_config=False)
+
+
+@pytest.mark.parametrize("name", STREAMS)
+def test_real_records_come_out_as_the_sdk_writes_them(tap, fake_clockify, name):
+    stream = tap.streams[name]
+    workspace_id = fake_clockify.workspace_ids[0]
+    context: dict[str, t.Any] = {"workspaceId": workspace_id}
+    if name == "member_profiles":
+        context["userId"] = fake_clockify.ground_truth("users", workspace_id)[0]["id"]
+    records = [stream.post_process(r, context) for r in stream.get_records(context)]
+    assert records
+    for record in records:
+        ours, sdks = both_ways(stream, record)
+        assert ours == sdks
+
+
+def test_odd_values_are_conformed_as_the_sdk_does(tap, caplog):
+    stream = tap.streams["projects"]
+    record = {
+        "id": "p1",
+        "workspaceId": "w1",
+        "archived": 1,  # a number in a boolean-only field
+        "billable": 0.0,  # a float there: the SDK leaves floats alone
+        "public": None,
+        "duration": "PT1H",
+        "budgetEstimate": {"estimate": decimal.Decimal("NaN")},  # nested: passed through
+        "hourlyRate": {"amount": 2000, "currency": "EUR"},
+        "undeclared": "dropped",
+    }
+    caplog.set_level(logging.WARNING)
+    ours, sdks = both_ways(stream, record)
+    assert ours == sdks
+    assert "undeclared" not in ours[0]
+    assert ours[0]["archived"] is True
+
+
+def test_a_non_finite_number_becomes_null_as_in_the_sdk(tap):
+    stream = tap.streams["detailed_report"]
+    record = {"id": "e1", "workspaceId": "w1", "amount": decimal.Decimal("Infinity"), "rate": 1.5}
+    ours, sdks = both_ways(stream, record)
+    assert ours == sdks
+    assert ours[0]["amount"] is None
+
+
+def test_an_undeclared_field_is_warned_about_once_per_stream_and_field(tap, caplog):
+    stream = tap.streams["tags"]
+    caplog.set_level(logging.WARNING)
+    for n in range(3):
+        list(stream._generate_record_messages({"id": f"t{n}", "name": "x", "color": "red"}))
+    warnings = [r for r in caplog.records if "not found in catalog schema" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "color" in warnings[0].getMessage()
