@@ -4,7 +4,10 @@ For each scenario (dataset size) and latency, the fake server runs in its own pr
 the tap syncs the core streams into a pipe that this script drains, and
 ``benchmarks/bare_loop.py`` fetches the same pages with plain requests + json. Both
 are measured the same way: wall time, CPU time and peak RSS of that process alone
-(``os.wait4``), records written, and HTTP requests the server answered.
+(``os.wait4``), records written, and HTTP requests the server answered. CPU per 10,000
+records leaves out each program's start-up (measured alone: ``tap-clockify --about``,
+and the bare loop's imports), so the ratio of the two is the cost of our per-record
+work next to a plain loop's.
 
     python benchmarks/run.py                              # every scenario, 0 and 50 ms
     python benchmarks/run.py --scenarios medium --latencies 0
@@ -88,12 +91,35 @@ def measured(command: list[str], stats_url: str, count: bytes) -> Measure:
     )
 
 
+def startup_cpu(command: list[str], runs: int = 3) -> float:
+    """The least CPU seconds ``command`` takes over a few runs (its start-up alone)."""
+    best = float("inf")
+    for _ in range(runs):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(process.pid, 0)
+        best = min(best, usage.ru_utime + usage.ru_stime)
+    return best
+
+
+STARTUP = {
+    "tap": [str(BIN / "tap-clockify"), "--about"],
+    "bare_loop": [sys.executable, "-c", "import json, sys, requests"],
+}
+
+
+def cpu_per_10k(measure: dict[str, float], startup: float) -> float:
+    """CPU seconds per 10,000 records, start-up left out."""
+    return (measure["cpu_s"] - startup) / measure["records"] * 10_000 if measure["records"] else 0.0
+
+
 def server_requests(stats_url: str) -> int:
     with urllib.request.urlopen(stats_url) as response:
         return int(json.load(response)["requests"])
 
 
-def run_scenario(name: str, latency_ms: float, workdir: Path) -> dict[str, object]:
+def run_scenario(
+    name: str, latency_ms: float, workdir: Path, startups: dict[str, float]
+) -> dict[str, object]:
     """Start a fake server for the scenario and measure the tap and the bare loop on it."""
     knobs = [f"--{key}={value}" for key, value in SCENARIOS[name].items()]
     server = subprocess.Popen(
@@ -142,12 +168,18 @@ def run_scenario(name: str, latency_ms: float, workdir: Path) -> dict[str, objec
     finally:
         server.terminate()
         server.wait()
+    tap_per_10k = cpu_per_10k(asdict(tap), startups["tap"])
+    bare_per_10k = cpu_per_10k(asdict(bare), startups["bare_loop"])
     return {
         "scenario": name,
         "latency_ms": latency_ms,
         "tap": asdict(tap) | {"records_per_s": tap.records_per_s},
         "bare_loop": asdict(bare) | {"records_per_s": bare.records_per_s},
         "throughput_ratio": tap.records_per_s / bare.records_per_s,
+        "startup_cpu_s": startups,
+        "tap_cpu_per_10k": tap_per_10k,
+        "bare_cpu_per_10k": bare_per_10k,
+        "cpu_ratio": tap_per_10k / bare_per_10k if bare_per_10k else 0.0,
     }
 
 
@@ -170,7 +202,7 @@ def table(results: list[dict[str, object]]) -> str:
     header = (
         f"{'scenario':8} {'lat ms':>6} {'records':>8} {'requests':>8} {'wall s':>7} "
         f"{'rec/s':>8} {'cpu s':>6} {'rss MB':>7} | {'bare rec/s':>10} {'bare wall':>9} "
-        f"{'ratio':>6}"
+        f"{'ratio':>6} | {'cpu/10k':>7} {'bare':>6} {'x':>5}"
     )
     lines = [header, "-" * len(header)]
     for result in results:
@@ -181,7 +213,9 @@ def table(results: list[dict[str, object]]) -> str:
             f"{result['scenario']:8} {result['latency_ms']:>6.0f} {tap['records']:>8} "
             f"{tap['requests']:>8} {tap['wall_s']:>7.2f} {tap['records_per_s']:>8.0f} "
             f"{tap['cpu_s']:>6.2f} {tap['peak_rss_mb']:>7.1f} | {bare['records_per_s']:>10.0f} "
-            f"{bare['wall_s']:>9.2f} {result['throughput_ratio']:>6.2f}"
+            f"{bare['wall_s']:>9.2f} {result['throughput_ratio']:>6.2f} | "
+            f"{result['tap_cpu_per_10k']:>7.3f} {result['bare_cpu_per_10k']:>6.3f} "
+            f"{result['cpu_ratio']:>5.2f}"
         )
     return "\n".join(lines)
 
@@ -193,10 +227,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
     args = parser.parse_args()
     results = []
+    startups = {program: startup_cpu(command) for program, command in STARTUP.items()}
+    print(f"start-up CPU s: tap {startups['tap']:.2f}, bare loop {startups['bare_loop']:.2f}")
     with tempfile.TemporaryDirectory() as workdir:
         for name in args.scenarios.split(","):
             for latency in args.latencies.split(","):
-                results.append(run_scenario(name, float(latency), Path(workdir)))
+                results.append(run_scenario(name, float(latency), Path(workdir), startups))
                 print(table(results[-1:]).splitlines()[-1], flush=True)
     print()
     print(table(results))
