@@ -66,18 +66,18 @@ class RecordShaper:
             undeclared = [name for name in record if name not in self.declared]
             self._warn(undeclared)
             record = {name: value for name, value in record.items() if name in self.declared}
-        else:
-            record = dict(record)
+        fixes: dict[str, t.Any] = {}
         for name in self.numbers:
             value = record.get(name)
             if isinstance(value, (float, decimal.Decimal)) and not math.isfinite(value):
-                record[name] = None
+                fixes[name] = None
         for name in self.booleans:
             value = record.get(name)
             # The SDK returns floats as they are before it looks at the schema.
             if value is not None and not isinstance(value, (bool, float, decimal.Decimal)):
-                record[name] = value != 0
-        return record
+                fixes[name] = value != 0
+        # Copied only when something changes: nothing else holds on to the record.
+        return {**record, **fixes} if fixes else record
 
     def _warn(self, undeclared: list[str]) -> None:
         """Warn once per stream and field that a field the schema lacks was dropped."""

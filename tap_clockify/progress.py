@@ -80,11 +80,12 @@ class Progress:
         self._lock = threading.Lock()
 
     def record(self, workspace_id: str | None) -> None:
-        """Count one record emitted (from the workspace given)."""
+        """Count one record emitted (from the workspace given); look at the clock now and then."""
         self.records += 1
-        if workspace_id:
+        if workspace_id and workspace_id not in self.workspaces:
             self.workspaces.add(workspace_id)
-        self._maybe_report()
+        if not self.records % 256:
+            self._maybe_report()
 
     def request(self, throttled: float) -> None:
         """Count one HTTP attempt and the seconds the throttle held it back."""

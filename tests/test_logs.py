@@ -59,16 +59,16 @@ def test_progress_lines_come_at_the_interval_and_name_the_workspace(caplog, monk
     caplog.set_level(logging.INFO, logger="test.progress")
     monkeypatch.setattr(progress, "INTERVAL", 0.0)
     meter.request(throttled=0.25)
-    meter.record("w1")
-    meter.record("w2")
+    for n in range(256):  # the clock is looked at every 256 records
+        meter.record("w1" if n < 100 else "w2")
     meter.retry(4.0)
     meter.finish()
     messages = [record.getMessage() for record in caplog.records]
     assert messages[-2] == (
-        "time_entries: 2 records so far, workspace 2 of 3, 1 requests (0.2 s throttled), 0 s"
+        "time_entries: 256 records so far, workspace 2 of 3, 1 requests (0.2 s throttled), 0 s"
     )
     assert messages[-1] == (
-        "time_entries: done, 2 records from 2 workspaces in 1 requests "
+        "time_entries: done, 256 records from 2 workspaces in 1 requests "
         "(0.2 s throttled, 4.0 s waiting to retry)"
     )
     meter.finish()
