@@ -78,6 +78,11 @@ def follow_recipe(workdir, project) -> pd.DataFrame:
         check=True,
         capture_output=True,
     )
+    return run_recipe(workdir)
+
+
+def run_recipe(workdir: Path) -> pd.DataFrame:
+    """Run the README's Python block in ``workdir``; return its ``hours``."""
     namespace: dict[str, object] = {}
     cwd = Path.cwd()
     os.chdir(workdir)

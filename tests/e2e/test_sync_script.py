@@ -10,14 +10,16 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pytest
 
 from tap_clockify.streams import STREAM_TYPES
 from tests.e2e.conftest import ROOT, copy_project
-from tests.e2e.test_duckdb_recipe import readme_recipe
+from tests.e2e.test_duckdb_recipe import run_recipe
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +54,7 @@ def synced(tmp_path_factory) -> tuple[Path, str]:
 def test_make_sync_leaves_a_duckdb_file_the_readme_recipe_reads(synced):
     project, _ = synced
     assert (project / "output" / "clockify.duckdb").exists()
-    namespace: dict[str, object] = {}
-    cwd = Path.cwd()
-    os.chdir(project)
-    try:
-        exec(compile(readme_recipe(), "README.md", "exec"), namespace)
-    finally:
-        os.chdir(cwd)
-    hours = namespace["hours"]
-    assert isinstance(hours, pd.DataFrame)
-    assert len(hours) > 0
+    assert len(run_recipe(project)) > 0
 
 
 def test_make_sync_shows_a_summary_per_stream_and_no_request_metrics(synced):
