@@ -59,15 +59,15 @@ class DetailedReportStream(WorkspaceStream):
         if since is not None and incremental:
             since -= timedelta(days=self.config.get("lookback_days", 0))
         since = since or EARLIEST_REPORT_DATE
-        ranges: list[tuple[datetime, datetime]] = []
-        if incremental:
-            changed_months, deleted = self._changes(context["workspaceId"], read)
-            yield from deleted
-            ranges += [
-                (month, min(month_start(month, 1), since))
-                for month in sorted(changed_months)
-                if month < since
-            ]
+        # After an earlier read (even one killed before it finished): deletions since, and
+        # the older months holding edits; the range from ``since`` is read in full anyway.
+        changed_months, deleted = self._changes(context["workspaceId"], read)
+        yield from deleted
+        ranges = [
+            (month, min(month_start(month, 1), since))
+            for month in sorted(changed_months)
+            if month < since
+        ]
         ranges.append((since, datetime.now(timezone.utc)))
         for since_, until in ranges:
             yield from self.read_windows(
