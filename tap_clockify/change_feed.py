@@ -256,7 +256,11 @@ class FeedBookmark:
 
     @property
     def boundaries(self) -> list[datetime]:
-        """Moments a deletion window must not span (see the class docstring)."""
+        """Moments a deletion window must not span (see the class docstring).
+
+        ``changes_since`` counts too: states written before ``boundaries`` existed have
+        only that.
+        """
         marks = [parse_time(value) for value in self.state.get("boundaries") or ()]
         return [*marks, *([self.last_read] if self.last_read else [])]
 

@@ -9,6 +9,7 @@ per-partition and per-page notes are kept off the console by default (see
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -45,21 +46,27 @@ def quiet_console(plugin_logger: logging.Logger) -> None:
     ``singer_sdk.metrics`` logger. ``plugin_logger`` is the tap's or a stream's: a filter
     acts only on records of its own logger.
     """
+    if _quiet_sdk() and not any(isinstance(f, _ChatterFilter) for f in plugin_logger.filters):
+        plugin_logger.addFilter(_ChatterFilter())
+
+
+@functools.cache
+def _quiet_sdk() -> bool:
+    """Quiet the SDK's own loggers, once a process; say whether the console is quieted."""
     if logging.getLogger().getEffectiveLevel() <= logging.DEBUG:
-        return
-    if not _configures_metrics(os.environ.get("SINGER_SDK_LOG_CONFIG")):
-        logging.getLogger("singer_sdk.metrics").setLevel(logging.WARNING)
-    for logger in (plugin_logger, logging.getLogger("singer_sdk")):
-        if not any(isinstance(f, _ChatterFilter) for f in logger.filters):
-            logger.addFilter(_ChatterFilter())
-
-
-def _configures_metrics(config_path: str | None) -> bool:
-    """Whether a logging config file says how the metrics logger should log."""
-    try:
-        return config_path is not None and "singer_sdk.metrics" in Path(config_path).read_text()
-    except OSError:
         return False
+    config = os.environ.get("SINGER_SDK_LOG_CONFIG")
+    if not (config and "singer_sdk.metrics" in _read(config)):
+        logging.getLogger("singer_sdk.metrics").setLevel(logging.WARNING)
+    logging.getLogger("singer_sdk").addFilter(_ChatterFilter())
+    return True
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
 
 
 class Progress:
