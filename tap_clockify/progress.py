@@ -4,7 +4,7 @@ Every stream logs a progress line at most every ``INTERVAL`` seconds while it ru
 (records so far, the workspace it is in, requests, time spent waiting on the throttle and
 on retries) and one summary line when it ends. The SDK's per-request METRIC lines and its
 per-partition and per-page notes are kept off the console by default (see
-:func:`quiet_console` for how to bring them back).
+:func:`_quieted` for how to bring them back).
 """
 
 from __future__ import annotations
@@ -39,25 +39,35 @@ class _ChatterFilter(logging.Filter):
 
 
 def quiet_console(plugin_logger: logging.Logger) -> None:
-    """Keep METRIC lines and the SDK's chatter off the console, unless asked for.
+    """Keep the SDK's chatter off the console, unless asked for (see ``_quieted``).
 
-    They show at DEBUG (``meltano --log-level=debug run …``, ``TAP_CLOCKIFY_LOGLEVEL=DEBUG``),
-    and METRIC lines whenever a logging config (``SINGER_SDK_LOG_CONFIG``) names the
-    ``singer_sdk.metrics`` logger. ``plugin_logger`` is the tap's or a stream's: a filter
-    acts only on records of its own logger.
+    ``plugin_logger`` is the tap's or a stream's: a filter acts only on records of its own
+    logger.
     """
-    if _quiet_sdk() and not any(isinstance(f, _ChatterFilter) for f in plugin_logger.filters):
+    if _quieted() and not any(isinstance(f, _ChatterFilter) for f in plugin_logger.filters):
         plugin_logger.addFilter(_ChatterFilter())
 
 
+def quiet_metrics() -> None:
+    """Keep METRIC lines off the console, unless asked for.
+
+    Call it after the SDK's plugin set-up, which sets the metrics logger's level itself.
+    """
+    config = os.environ.get("SINGER_SDK_LOG_CONFIG")
+    if _quieted() and not (config and "singer_sdk.metrics" in _read(config)):
+        logging.getLogger("singer_sdk.metrics").setLevel(logging.WARNING)
+
+
 @functools.cache
-def _quiet_sdk() -> bool:
-    """Quiet the SDK's own loggers, once a process; say whether the console is quieted."""
+def _quieted() -> bool:
+    """Whether to quiet the console (not at DEBUG); filters the SDK's own logger once.
+
+    Everything shows at DEBUG (``meltano --log-level=debug run …``,
+    ``TAP_CLOCKIFY_LOGLEVEL=DEBUG``), and METRIC lines whenever a logging config
+    (``SINGER_SDK_LOG_CONFIG``) names the ``singer_sdk.metrics`` logger.
+    """
     if logging.getLogger().getEffectiveLevel() <= logging.DEBUG:
         return False
-    config = os.environ.get("SINGER_SDK_LOG_CONFIG")
-    if not (config and "singer_sdk.metrics" in _read(config)):
-        logging.getLogger("singer_sdk.metrics").setLevel(logging.WARNING)
     logging.getLogger("singer_sdk").addFilter(_ChatterFilter())
     return True
 

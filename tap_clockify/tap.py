@@ -15,7 +15,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from tap_clockify import __version__
 from tap_clockify.errors import ClockifyError
 from tap_clockify.hosts import DEFAULT_REGION, REGIONS
-from tap_clockify.progress import quiet_console
+from tap_clockify.progress import quiet_console, quiet_metrics
 from tap_clockify.run_state import RunState
 from tap_clockify.streams import STREAM_TYPES
 from tap_clockify.throttle import Throttle
@@ -144,6 +144,7 @@ class TapClockify(Tap):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         quiet_console(logging.getLogger(self.name))
         super().__init__(*args, **kwargs)
+        quiet_metrics()
         if kwargs.get("validate_config", True):
             self._check_settings()
 
