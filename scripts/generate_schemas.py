@@ -7,7 +7,10 @@ fix this script and regenerate, never edit the output by hand.
 
 Run from anywhere (paths are relative to the repository root):
 
-    python scripts/generate_schemas.py [--spec ../shared/clockify-openapi.json]
+    python scripts/generate_schemas.py [--spec spec/clockify-openapi.json]
+
+spec/clockify-openapi.json is the copy of Clockify's OpenAPI description the schemas are
+made from; replace it when Clockify publishes a new one, then regenerate.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 Schema = dict[str, Any]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SPEC = REPO_ROOT.parent / "shared" / "clockify-openapi.json"
+DEFAULT_SPEC = REPO_ROOT / "spec" / "clockify-openapi.json"
 SCHEMA_DIR = REPO_ROOT / "tap_clockify" / "schemas"
 
 
