@@ -11,6 +11,8 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
 _FRACTION = re.compile(r"\.(\d+)")
+#: Lengths of ``YYYY-MM-DDTHH:MM:SS[.fff|.ffffff]Z``, which every Python reads alike.
+_PLAIN_UTC_LENGTHS = (20, 24, 27)
 
 
 def parse_time(value: str) -> datetime:
@@ -19,6 +21,9 @@ def parse_time(value: str) -> datetime:
     Python 3.10's ``fromisoformat`` accepts neither ``Z`` nor 1-, 2-, 4- or 5-digit
     fractions, and Clockify sends milliseconds, microseconds or none (reference §9).
     """
+    # The usual shapes (``…:SSZ``, ``….mmmZ``, ``….uuuuuuZ``) go straight to the C parser.
+    if value[-1:] == "Z" and len(value) in _PLAIN_UTC_LENGTHS:
+        return datetime.fromisoformat(value[:-1] + "+00:00")
     text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
     text = _FRACTION.sub(lambda match: "." + match.group(1)[:6].ljust(6, "0"), text, count=1)
     moment = datetime.fromisoformat(text)
