@@ -176,11 +176,14 @@ class TapClockify(Tap):
 
         Only here, after the whole run succeeded, can a target safely drop what a full
         read did not return (see ClockifyStream.activate_version). The SDK marks this
-        method final; tests/test_deletions.py pins that the override still runs.
+        method final; tests/test_deletions.py pins that the override still runs. Records
+        gathered after the last STATE (the SDK writes none when the state did not change)
+        are written before returning, not at exit.
         """
         super().sync_all()
         for stream in self.streams.values():
             t.cast("ClockifyStream", stream).activate_version()
+        t.cast("SingerWriter", self.message_writer).flush()
 
     def discover_streams(self) -> list[ClockifyStream]:
         """Instantiate every stream; discovery calls no API."""

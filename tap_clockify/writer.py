@@ -6,10 +6,12 @@ import atexit
 import sys
 import typing as t
 
-from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.contrib.msgspec import MsgSpecWriter, serialize_jsonl
 from singer_sdk.singerlib import RecordMessage
 
 if t.TYPE_CHECKING:
+    from datetime import datetime
+
     from singer_sdk.singerlib.encoding.simple import Message
 
 #: Records are collected up to this many bytes before they are written out.
@@ -35,6 +37,19 @@ class SingerWriter(MsgSpecWriter):
         if not isinstance(message, RecordMessage):
             self.flush()
         elif len(self._chunk) >= CHUNK_BYTES:
+            sys.stdout.buffer.write(self._chunk)
+            self._chunk.clear()
+
+    def write_record(
+        self, stream: str, record: dict[str, t.Any], version: int | None, extracted: datetime
+    ) -> None:
+        """Add the line ``write_message`` would write for this RECORD, without the message."""
+        line: dict[str, t.Any] = {"type": "RECORD", "stream": stream, "record": record}
+        if version is not None:
+            line["version"] = version
+        line["time_extracted"] = extracted
+        self._chunk += serialize_jsonl(line)
+        if len(self._chunk) >= CHUNK_BYTES:
             sys.stdout.buffer.write(self._chunk)
             self._chunk.clear()
 

@@ -1,14 +1,16 @@
 """The tap writes every record exactly as the SDK's own record path would (conform.py).
 
-ClockifyStream overrides the SDK's private ``_generate_record_messages`` to skip work that
-cannot change this tap's records; these tests run both on the same records, so an SDK
-upgrade that changes what its path produces fails here.
+ClockifyStream overrides the SDK's private ``_generate_record_messages`` and
+``_write_record_message`` to skip work that cannot change this tap's records; these tests
+run both on the same records, down to the line written, so an SDK upgrade that changes
+what its path produces fails here.
 """
 
 from __future__ import annotations
 
 import copy
 import decimal
+import json
 import logging
 import typing as t
 
@@ -40,6 +42,25 @@ def both_ways(stream: ClockifyStream, record: dict[str, t.Any]) -> tuple[list, l
     return ours, sdks
 
 
+def lines_both_ways(stream: ClockifyStream, record: dict[str, t.Any]) -> tuple[list, list]:
+    """The RECORD lines our writing path and the SDK's write, time_extracted blanked."""
+    writer = stream._tap.message_writer
+    writer.flush()
+    chunk = writer._chunk
+    stream._write_record_message(copy.deepcopy(record))
+    ours = bytes(chunk)
+    chunk.clear()
+    messages = Stream._generate_record_messages(stream, copy.deepcopy(record))
+    sdks = b"".join(bytes(writer.format_message(message)) for message in messages)
+
+    def parsed(lines: bytes) -> list[list[tuple[str, t.Any]]]:
+        rows = [json.loads(line) for line in lines.splitlines()]
+        # Key order included: the line must be the same text, not only the same data.
+        return [[(k, "<time>" if k == "time_extracted" else v) for k, v in r.items()] for r in rows]
+
+    return parsed(ours), parsed(sdks)
+
+
 @pytest.fixture(scope="module")
 def tap(fake_clockify) -> TapClockify:
     return TapClockify(config=tap_config(fake_clockify), parse_env_config=False)
@@ -54,8 +75,11 @@ def test_real_records_come_out_as_the_sdk_writes_them(tap, fake_clockify, name):
         context["userId"] = fake_clockify.ground_truth("users", workspace_id)[0]["id"]
     records = [stream.post_process(r, context) for r in stream.get_records(context)]
     assert records
+    assert stream._writes_plainly
     for record in records:
         ours, sdks = both_ways(stream, record)
+        assert ours == sdks
+        ours, sdks = lines_both_ways(stream, record)
         assert ours == sdks
 
 
@@ -75,6 +99,7 @@ def test_odd_values_are_conformed_as_the_sdk_does(tap, caplog):
     caplog.set_level(logging.WARNING)
     ours, sdks = both_ways(stream, record)
     assert ours == sdks
+    assert lines_both_ways(stream, record)[0] == lines_both_ways(stream, record)[1]
     assert "undeclared" not in ours[0]
     assert ours[0]["archived"] is True
 
@@ -91,7 +116,17 @@ def test_an_undeclared_field_is_warned_about_once_per_stream_and_field(tap, capl
     stream = tap.streams["tags"]
     caplog.set_level(logging.WARNING)
     for n in range(3):
-        list(stream._generate_record_messages({"id": f"t{n}", "name": "x", "color": "red"}))
+        stream._write_record_message({"id": f"t{n}", "name": "x", "color": "red"})
+    tap.message_writer._chunk.clear()
     warnings = [r for r in caplog.records if "not found in catalog schema" in r.getMessage()]
     assert len(warnings) == 1
     assert "color" in warnings[0].getMessage()
+
+
+def test_a_versioned_record_line_is_the_sdks(tap, monkeypatch):
+    stream = tap.streams["projects"]
+    monkeypatch.setattr(stream, "_stream_version", 1_764_000_000_000)
+    record = {"id": "p1", "workspaceId": "w1", "name": "P", "archived": False}
+    ours, sdks = lines_both_ways(stream, record)
+    assert ours == sdks
+    assert [key for key, _ in ours[0]] == ["type", "stream", "record", "version", "time_extracted"]
