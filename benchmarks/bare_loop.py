@@ -1,4 +1,4 @@
-"""The Python ceiling: fetch what the tap fetches with plain requests + json, print records.
+"""The plainest Python: fetch what the tap fetches with plain requests + json, print records.
 
 Same endpoints, same page sizes, one request after another, each record written as a
 JSON line to stdout. No Singer SDK, no schema handling: the benchmark compares the tap
