@@ -28,7 +28,7 @@ class ProgressMarker:
     """
 
     def __init__(
-        self, replication_key: str, context_state: Callable[[Context | None], dict]
+        self, replication_key: str, context_state: Callable[[Context | None], dict[str, t.Any]]
     ) -> None:
         self.replication_key = replication_key
         self._context_state = context_state
