@@ -18,7 +18,7 @@ import pytest
 from singer_sdk.streams.core import Stream
 
 from tap_clockify.tap import TapClockify
-from tests.conftest import tap_config
+from tests.conftest import run_tap, tap_config
 
 if t.TYPE_CHECKING:
     from tap_clockify.client import ClockifyStream
@@ -130,3 +130,27 @@ def test_a_versioned_record_line_is_the_sdks(tap, monkeypatch):
     ours, sdks = lines_both_ways(stream, record)
     assert ours == sdks
     assert [key for key, _ in ours[0]] == ["type", "stream", "record", "version", "time_extracted"]
+
+
+def test_stream_maps_still_apply(tmp_path, fake_clockify):
+    # With a stream map the lines take the SDK's path again (``_writes_plainly`` is off).
+    config = tap_config(
+        fake_clockify,
+        stream_maps={
+            "tags": {
+                "id": "id",
+                "workspaceId": "workspaceId",
+                "name": "name.upper()",
+                "__else__": None,
+            },
+            "clients": None,
+        },
+    )
+    result = run_tap(tmp_path, config)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "clients" not in result.records
+    tags = result.records["tags"]
+    assert len(tags) == len(fake_clockify.ground_truth("tags"))
+    assert all(set(tag) == {"name", "id", "workspaceId"} for tag in tags)
+    names = {tag["name"] for tag in fake_clockify.ground_truth("tags")}
+    assert {tag["name"] for tag in tags} == {name.upper() for name in names}
