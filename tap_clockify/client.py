@@ -28,6 +28,7 @@ from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.singerlib import RecordMessage
+from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 
 from tap_clockify import __version__
 from tap_clockify.bookmarks import ProgressMarker
@@ -382,7 +383,8 @@ class ClockifyStream(RESTStream[int]):
     @cached_property
     def _progress_marker(self) -> ProgressMarker | None:
         """The replication-key marker kept at hand (unsorted incremental streams only)."""
-        if self.replication_key and not self.is_sorted:
+        incremental = self.replication_method == REPLICATION_INCREMENTAL
+        if incremental and self.replication_key and not self.is_sorted:
             return ProgressMarker(self.replication_key, self.get_context_state)
         return None
 

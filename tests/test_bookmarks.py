@@ -110,3 +110,16 @@ def test_marker_keeps_the_greatest_value_and_skips_nulls(values, expected):
         "replication_key": "start",
         "replication_key_value": expected,
     }
+
+
+def test_a_stream_read_full_table_leaves_its_bookmark_alone(fake_clockify):
+    # A catalog may force FULL_TABLE; the SDK then advances nothing, even over a marker
+    # left in the state by an interrupted incremental run.
+    tap = TapClockify(config=tap_config(fake_clockify), parse_env_config=False)
+    stream = tap.streams["time_entries"]
+    stream.forced_replication_method = "FULL_TABLE"
+    context = {"workspaceId": fake_clockify.workspace_ids[0]}
+    state = stream.get_context_state(context)
+    state["progress_markers"] = {"replication_key": "start", "replication_key_value": "2020"}
+    stream._increment_stream_state({"start": "2024-01-01T00:00:00Z"}, context=context)
+    assert state["progress_markers"]["replication_key_value"] == "2020"
