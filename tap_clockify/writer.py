@@ -33,12 +33,11 @@ class SingerWriter(MsgSpecWriter):
 
     def write_message(self, message: Message) -> None:
         """Add a record to the chunk; write and flush it with any other message."""
-        self._chunk += self.format_message(message)
-        if not isinstance(message, RecordMessage):
+        if isinstance(message, RecordMessage):
+            self._add(self.format_message(message))
+        else:
+            self._chunk += self.format_message(message)
             self.flush()
-        elif len(self._chunk) >= CHUNK_BYTES:
-            sys.stdout.buffer.write(self._chunk)
-            self._chunk.clear()
 
     def write_record(
         self, stream: str, record: dict[str, t.Any], version: int | None, extracted: datetime
@@ -48,7 +47,11 @@ class SingerWriter(MsgSpecWriter):
         if version is not None:
             line["version"] = version
         line["time_extracted"] = extracted
-        self._chunk += serialize_jsonl(line)
+        self._add(serialize_jsonl(line))
+
+    def _add(self, line: bytearray) -> None:
+        """Add a record's line; write the chunk out once it is large enough."""
+        self._chunk += line
         if len(self._chunk) >= CHUNK_BYTES:
             sys.stdout.buffer.write(self._chunk)
             self._chunk.clear()
