@@ -4,12 +4,14 @@ ClockifyStream overrides the SDK's private ``_increment_stream_state`` with a ch
 (bookmarks.py). Here every call, during real syncs of both incremental streams (first run
 and, after edits, additions, deletions and a started timer, the incremental one), is
 replayed through the SDK's method on a copy of the state taken just before: the two states
-must be equal after every record. An SDK upgrade that changes its bookkeeping fails here.
+must be equal after every record; also when a run resumes from the state of one killed
+midway. An SDK upgrade that changes its bookkeeping fails here.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import random
 import typing as t
 
@@ -20,7 +22,7 @@ from tap_clockify.bookmarks import ProgressMarker
 from tap_clockify.client import ClockifyStream
 from tap_clockify.tap import TapClockify
 from tests.conftest import parse_singer, tap_config
-from tests.convergence import Mutator, wait_for_next_second
+from tests.convergence import Mutator, run_tap_until, wait_for_next_second
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -87,6 +89,33 @@ def test_bookmarks_equal_the_sdks_after_every_record(make_server, monkeypatch, c
             "replication_key_value" in partition
             for partition in final["bookmarks"][name]["partitions"]
         )
+
+
+def test_a_run_resumed_after_a_kill_ends_with_the_greatest_start(
+    tmp_path, make_server, monkeypatch, capsysbinary
+):
+    server = make_server()
+    config = tap_config(server)
+    entries_seen = 0
+
+    def mid_time_entries(lines: list[str]) -> bool:
+        nonlocal entries_seen
+        entries_seen += '"type":"RECORD","stream":"time_entries"' in lines[-1]
+        return entries_seen > len(server.ground_truth("time_entries")) // 2
+
+    lines, completed = run_tap_until(tmp_path, config, None, stop=mid_time_entries)
+    assert not completed
+    killed_state = [json.loads(line)["value"] for line in lines if '"type":"STATE"' in line][-1]
+
+    monkeypatch.setattr(ClockifyStream, "_increment_stream_state", checked)
+    final = sync(config, killed_state, capsysbinary)
+    for partition in final["bookmarks"]["time_entries"]["partitions"]:
+        workspace_id = partition["context"]["workspaceId"]
+        starts = [
+            e["timeInterval"]["start"] for e in server.ground_truth("time_entries", workspace_id)
+        ]
+        assert partition["replication_key_value"] == max(starts)
+        assert "progress_markers" not in partition
 
 
 @pytest.mark.parametrize(
