@@ -27,7 +27,6 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.pagination import SinglePagePaginator
-from singer_sdk.singerlib import RecordMessage
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 
 from tap_clockify import __version__
@@ -333,52 +332,32 @@ class ClockifyStream(RESTStream[int]):
         return RecordShaper(self.name, self.effective_schema, self.mask, self.logger)
 
     @cached_property
-    def _writes_plainly(self) -> bool:
-        """Whether records go out as they are: all selected, no stream map, our writer."""
+    def _plain_writer(self) -> SingerWriter | None:
+        """Our writer, if records go out as they are: all selected, no stream map applies."""
         maps = self.stream_maps
-        return (
+        plain = (
             self.shaper.all_selected
             and len(maps) == 1
             and type(maps[0]) is SameRecordTransform
             and maps[0].stream_alias == self.name
-            and isinstance(self._tap.message_writer, SingerWriter)
         )
+        writer = self._tap.message_writer
+        return writer if plain and isinstance(writer, SingerWriter) else None
 
     def _write_record_message(self, record: dict[str, t.Any]) -> None:
         """Write a record's line straight to the writer when nothing else can apply to it.
 
-        Overrides a private SDK method (called per record); tests/test_conform.py fails if
-        the line differs from the one the SDK's path writes.
+        Overrides a private SDK method (called per record); any selection or stream map
+        takes the SDK's own path. tests/test_conform.py fails if the line differs from the
+        one the SDK writes.
         """
-        if not self._writes_plainly:
+        writer = self._plain_writer
+        if writer is None:
             super()._write_record_message(record)
             return
-        t.cast("SingerWriter", self._tap.message_writer).write_record(
-            self.name, self.shaper.shape(record), self._stream_version, datetime.now(timezone.utc)
-        )
+        shaped = self.shaper.shape(record)
+        writer.write_record(self.name, shaped, self._stream_version, datetime.now(timezone.utc))
         self.state_manager.is_flushed = False
-
-    def _generate_record_messages(
-        self, record: dict[str, t.Any]
-    ) -> Generator[RecordMessage, None, None]:
-        """Write a record as the SDK does, without its per-field walks where nothing can change.
-
-        Overrides a private SDK method (the only hook between a record and its message);
-        tests/test_conform.py fails if the SDK's own output would differ.
-        """
-        if not self.shaper.all_selected:
-            yield from super()._generate_record_messages(record)
-            return
-        record = self.shaper.shape(record)
-        for stream_map in self.stream_maps:
-            mapped = stream_map.transform(record)
-            if mapped is not None:
-                yield RecordMessage(
-                    stream=stream_map.stream_alias,
-                    record=mapped,
-                    version=self._stream_version,
-                    time_extracted=datetime.now(timezone.utc),
-                )
 
     @cached_property
     def _progress_marker(self) -> ProgressMarker | None:

@@ -1,9 +1,10 @@
 """The tap writes every record exactly as the SDK's own record path would (conform.py).
 
-ClockifyStream overrides the SDK's private ``_generate_record_messages`` and
-``_write_record_message`` to skip work that cannot change this tap's records; these tests
-run both on the same records, down to the line written, so an SDK upgrade that changes
-what its path produces fails here.
+ClockifyStream overrides the SDK's private ``_write_record_message`` to skip work that
+cannot change this tap's records (``RecordShaper`` instead of the SDK's selection and
+conformance walks, and no message object); these tests run both paths on the same
+records, down to the line written, so an SDK upgrade that changes what its path produces
+fails here.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ STREAMS = (
 
 
 def both_ways(stream: ClockifyStream, record: dict[str, t.Any]) -> tuple[list, list]:
-    """The records our path and the SDK's write for ``record`` (timestamps aside)."""
-    ours = [m.record for m in stream._generate_record_messages(copy.deepcopy(record))]
+    """The record as our shaper leaves it, and as the SDK's messages carry it."""
+    ours = [stream.shaper.shape(copy.deepcopy(record))]
     sdks = [m.record for m in Stream._generate_record_messages(stream, copy.deepcopy(record))]
     return ours, sdks
 
@@ -75,7 +76,7 @@ def test_real_records_come_out_as_the_sdk_writes_them(tap, fake_clockify, name):
         context["userId"] = fake_clockify.ground_truth("users", workspace_id)[0]["id"]
     records = [stream.post_process(r, context) for r in stream.get_records(context)]
     assert records
-    assert stream._writes_plainly
+    assert stream._plain_writer is not None
     for record in records:
         ours, sdks = both_ways(stream, record)
         assert ours == sdks
@@ -137,7 +138,7 @@ def test_a_versioned_record_line_is_the_sdks(tap, monkeypatch):
 
 
 def test_stream_maps_still_apply(tmp_path, fake_clockify):
-    # With a stream map the lines take the SDK's path again (``_writes_plainly`` is off).
+    # With a stream map the lines take the SDK's path again (no ``_plain_writer``).
     config = tap_config(
         fake_clockify,
         stream_maps={
