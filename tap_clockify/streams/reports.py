@@ -33,9 +33,9 @@ class DetailedReportStream(WorkspaceStream):
 
     Users of every status, in UTC; a year per request chain where the plan allows, else a
     calendar month. Incremental: each run re-reads from ``lookback_days`` before the
-    newest entry start seen, plus
-    every older month holding an entry that the change feed says was created or edited
-    since the last run; entries it says were deleted are emitted with ``_sdc_deleted_at``.
+    newest entry start seen, plus every older month holding an entry that the change feed
+    says was created or edited since the last run; entries it says were deleted are
+    emitted with ``_sdc_deleted_at``.
     """
 
     name = "detailed_report"
