@@ -39,6 +39,7 @@ from tap_clockify.errors import (
     WindowRejectedError,
     endpoint,
     error_for,
+    refused_part,
 )
 from tap_clockify.hosts import base_urls
 from tap_clockify.pagination import ClockifyPaginator, Paging
@@ -169,12 +170,20 @@ class ClockifyStream(RESTStream[int]):
         self._unavailable_in: set[str] = set()
         self._pending_version: int | None = None
         self._narrower_window_left = False
+        #: Page sizes stepped down to after a 400 that did not say why, not yet confirmed
+        #: by a request that succeeded: endpoint path -> the cap in force before the guess
+        #: (None: ``max_page_size``).
+        self._cap_before_guess: dict[str, int | None] = {}
 
     def helper(self, stream_class: type[_Stream]) -> _Stream:
         """Make an internal stream (one endpoint read for this one) that shares the run."""
         helper = stream_class(self._tap, self.run)
         helper.progress = self.progress  # its requests are this stream's
         return helper
+
+    def tap_streams(self) -> list[ClockifyStream]:
+        """Every stream of the tap, in sync order."""
+        return [t.cast("ClockifyStream", stream) for stream in self._tap.streams.values()]
 
     def sibling(self, name: str) -> ClockifyStream:
         """Another stream of the tap, e.g. the one whose ids this stream reads by."""
@@ -245,20 +254,54 @@ class ClockifyStream(RESTStream[int]):
 
     def validate_response(self, response: requests.Response) -> None:
         """Raise the error a status deserves; decode and check the body once."""
-        if response.status_code == HTTPStatus.BAD_REQUEST and self._narrower_window_left:
-            msg = f"Date range rejected by {endpoint(response)}"
-            raise WindowRejectedError(msg, response.status_code)
-        if response.status_code == HTTPStatus.BAD_REQUEST and self._smaller_page_size(
-            response.request
-        ):
-            msg = f"Page size rejected by {endpoint(response)}"
-            raise PageSizeRejectedError(msg)
+        if response.status_code == HTTPStatus.BAD_REQUEST:
+            self._step_down_or_narrow(response)
         if error := error_for(response):
             raise error
+        self._cap_before_guess.pop(self.path or "", None)  # the page size asked is accepted
         records = self._decode(response)
         with self._records_lock:
             self._records_by_response[response] = records
         self.run.reached_clockify = True
+
+    def _step_down_or_narrow(self, response: requests.Response) -> None:
+        """Raise for a 400 that a smaller page size or a narrower window may cure.
+
+        Clockify answers 400 both to a page size above the endpoint's cap and to a date
+        range wider than the plan allows, and only its message (when it sends one) tells
+        which. A 400 that says neither is first taken for the page size: a wrong guess costs
+        a few requests, a window narrowed wrongly a request per month for the rest of the
+        run. If every smaller size is refused too, it was the window: the guessed page size
+        is undone (a guess counts only once a request with it succeeded), lest every later
+        window be read in needlessly small pages. Returns if neither is left to try: the
+        400 is an error.
+        """
+        path = self.path or ""
+        refused = refused_part(response)
+        if refused != "date range" and self._smaller_page_size(response.request):
+            if refused is None:
+                self._cap_before_guess.setdefault(path, self.run.page_size_caps.get(path))
+            else:  # a page-size message confirms the sizes guessed before it too
+                self._cap_before_guess.pop(path, None)
+            msg = f"Page size rejected by {endpoint(response)}"
+            raise PageSizeRejectedError(msg)
+        if refused != "page size" and self._narrower_window_left:
+            self._undo_page_size_guess(path)
+            msg = f"Date range rejected by {endpoint(response)}"
+            raise WindowRejectedError(msg, response.status_code)
+
+    def _undo_page_size_guess(self, path: str) -> None:
+        """Restore the page size in force before an unconfirmed guess, if one was made."""
+        if path not in self._cap_before_guess:
+            return
+        cap = self._cap_before_guess.pop(path)
+        if cap is None:
+            self.run.page_size_caps.pop(path, None)
+        else:
+            self.run.page_size_caps[path] = cap
+        self.logger.info(
+            "The 400s from %s refused the date range; page size %d again", path, self.page_size
+        )
 
     def _decode(self, response: requests.Response) -> list[dict[str, t.Any]]:
         """Parse JSON (floats as Decimal: money stays exact) and find the records.
@@ -465,10 +508,11 @@ class ClockifyStream(RESTStream[int]):
     ) -> Iterator[dict[str, t.Any]]:
         """Read ``[since, until)`` in windows as wide as Clockify accepts for the workspace.
 
-        The widest of ``window_widths`` is asked first; a 400 to a window (before any of
-        its records came) narrows that window and every later one, and the narrower width
-        is kept for the workspace for the rest of the run. At the narrowest width a 400 is
-        a page size to step down, or an error.
+        The widest of ``window_widths`` is asked first; a 400 that refused the range of a
+        window (before any of its records came; see ``_step_down_or_narrow``) narrows that
+        window and every later one, and the narrower width is kept for the workspace for
+        the rest of the run. At the narrowest width a 400 is a page size to step down, or
+        an error.
         """
         key = (self.name, workspace_id)
         step = self.run.window_steps.get(key, 0)

@@ -6,6 +6,7 @@ API key cannot leak) and quote Clockify's own ``message`` when it sends one.
 
 from __future__ import annotations
 
+import re
 import typing as t
 from http import HTTPStatus
 from urllib.parse import urlparse
@@ -17,6 +18,11 @@ if t.TYPE_CHECKING:
 
 #: Longest excerpt of a response body quoted in an error message.
 MAX_QUOTE = 200
+#: Words of Clockify's 400 messages about a page size ("page-size must be less than or
+#: equal to 200", "pageSize must be between 1 and 1000") and about a date range ("Date
+#: range must be at most 366 days"), matched case-insensitively.
+_PAGE_SIZE_WORDS = re.compile(r"size", re.IGNORECASE)
+_DATE_RANGE_WORDS = re.compile(r"date|range|period|days", re.IGNORECASE)
 
 
 class ClockifyError(FatalAPIError):
@@ -60,6 +66,20 @@ def clockify_message(response: requests.Response) -> str:
     if isinstance(body, dict) and body.get("message"):
         return str(body["message"])[:MAX_QUOTE]
     return ""
+
+
+def refused_part(response: requests.Response) -> t.Literal["page size", "date range"] | None:
+    """Tell from Clockify's message what a 400 refused; None if it names neither, or both.
+
+    Clockify answers 400 both to a page size above an endpoint's cap (reference §4) and to
+    a date range wider than the plan allows (§7), and its error bodies may be empty.
+    """
+    message = clockify_message(response)
+    page_size = bool(_PAGE_SIZE_WORDS.search(message))
+    date_range = bool(_DATE_RANGE_WORDS.search(message))
+    if page_size == date_range:
+        return None
+    return "page size" if page_size else "date range"
 
 
 def error_for(response: requests.Response) -> Exception | None:

@@ -96,6 +96,7 @@ FIRST_PAGE_SIZES = [
     (r"/custom-fields$|/expenses$|/expenses/categories$|/holidays$", "page-size", "200"),
     (r"/time-off/policies$|/time-off/balance/policy/\w+$|/approval-requests$", "page-size", "200"),
     (r"/time-off/requests$", "body:pageSize", 200),
+    (r"/scheduling/assignments/all$", "page-size", "200"),
     (r"/reports/detailed$", "body:detailedFilter.pageSize", 1000),
     (r"/entities/\w+$", "page-size", None),  # the change feed pages with limit
     (r"/time-entries/status/in-progress$", "page-size", "1000"),
