@@ -3,11 +3,13 @@
 Three small workspaces with six years of history and ``start_date`` six years back, all 24
 streams, against the fake server in two plan variants: ``paid`` (reports answer a year at
 a time) and ``free`` (every workspace on the Free plan: reports refuse more than 31 days,
-paid features answer 403). Between the runs a few edits: three entries edited, one added
-and one deleted, a time-off request approved and an expense deleted.
+paid features answer 403). Between the runs a handful of changes. The
+``members`` scenario has 58 members (20 per workspace, the key's owner in all three) and
+about 21,000 entries, with 30 changes between the runs (``tests/fake_clockify/edits.py``).
 
-    python benchmarks/catalog.py            # both plans; table to stdout
-    python benchmarks/catalog.py --json F   # also the figures as JSON
+    python benchmarks/catalog.py                       # small, both plans; table to stdout
+    python benchmarks/catalog.py --scenarios members   # the larger workspaces
+    python benchmarks/catalog.py --json F              # also the figures as JSON
 
 Requests are counted by the server, grouped by endpoint (ids folded), so the table shows
 where each request went.
@@ -16,6 +18,7 @@ where each request went.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import subprocess
@@ -30,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fake_clockify import DatasetSpec, FakeClockify, build_dataset  # noqa: E402
+from tests.fake_clockify.edits import edit  # noqa: E402
 
 TAP = str(Path(sys.executable).with_name("tap-clockify"))
 API_KEY = "benchmark-key"
@@ -64,27 +68,26 @@ def sync(server: FakeClockify, config: dict, state: dict | None) -> tuple[dict, 
     return state or {}, records, requests
 
 
-def edit(server: FakeClockify) -> None:
-    """A few changes of the kind a team makes between two nightly syncs."""
-    data = server.dataset
-    workspace_id = server.workspace_ids[0]
-    entries = data.records("time_entries", workspace_id)
-    for entry in entries[:3]:
-        data.update("time_entries", workspace_id, entry["id"], description="edited")
-    added = {key: value for key, value in entries[3].items() if key != "id"}
-    data.add("time_entries", workspace_id, {**added, "description": "added"})
-    data.delete("time_entries", workspace_id, entries[4]["id"])
-    for request in data.records("time_off_requests", workspace_id)[:1]:
-        data.update(
-            "time_off_requests", workspace_id, request["id"], status={"statusType": "APPROVED"}
-        )
-    for expense in data.records("expenses", workspace_id)[:1]:
-        data.delete("expenses", workspace_id, expense["id"])
+#: Data sets measured: three small workspaces with six years, and three larger ones.
+SCENARIOS = {
+    "small": (DatasetSpec(workspaces=3, history_days=YEARS * 365), 8),
+    "members": (
+        DatasetSpec(
+            workspaces=3,
+            users_per_workspace=20,
+            shared_users=1,
+            entries_per_user=350,
+            history_days=YEARS * 365,
+        ),
+        30,
+    ),
+}
 
 
-def measure(plan: str) -> dict:
-    """First and incremental run of one plan variant."""
-    spec = DatasetSpec(workspaces=3, history_days=YEARS * 365, free_plan_workspaces=PLANS[plan])
+def measure(scenario: str, plan: str) -> dict:
+    """First and incremental run of one scenario on one plan variant."""
+    spec, changes = SCENARIOS[scenario]
+    spec = dataclasses.replace(spec, free_plan_workspaces=PLANS[plan])
     start = datetime.now(timezone.utc) - timedelta(days=YEARS * 365)
     with FakeClockify(build_dataset(spec), api_key=API_KEY) as server:
         config = {
@@ -96,10 +99,11 @@ def measure(plan: str) -> dict:
         }
         state, first_records, first = sync(server, config, None)
         time.sleep(1.1)  # the feed is queried in whole seconds
-        edit(server)
+        edit(server, changes)
         time.sleep(1.1)
         _, next_records, incremental = sync(server, config, state)
     return {
+        "scenario": scenario,
         "plan": plan,
         "first": {"requests": dict(first), "records": dict(first_records)},
         "incremental": {"requests": dict(incremental), "records": dict(next_records)},
@@ -110,7 +114,7 @@ def table(result: dict) -> str:
     first, incremental = result["first"]["requests"], result["incremental"]["requests"]
     rows = sorted(set(first) | set(incremental), key=lambda e: (-first.get(e, 0), e))
     lines = [
-        f"plan: {result['plan']}",
+        f"scenario: {result['scenario']}, plan: {result['plan']}",
         f"{'endpoint':<52} {'first':>6} {'incr.':>6}",
         *(f"{e:<52} {first.get(e, 0):>6} {incremental.get(e, 0):>6}" for e in rows),
         f"{'requests':<52} {sum(first.values()):>6} {sum(incremental.values()):>6}",
@@ -123,9 +127,10 @@ def table(result: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--plans", nargs="+", default=list(PLANS), choices=list(PLANS))
+    parser.add_argument("--scenarios", nargs="+", default=["small"], choices=list(SCENARIOS))
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    results = [measure(plan) for plan in args.plans]
+    results = [measure(scenario, plan) for scenario in args.scenarios for plan in args.plans]
     print("\n\n".join(table(result) for result in results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -195,7 +195,9 @@ STREAMS: dict[str, Stream] = {
         },
     ),
     "scheduling_assignments": Stream(
-        "AssignmentHydratedDtoV1", extra_properties=WORKSPACE_ID, variants=("AssignmentDtoV1",)
+        "AssignmentHydratedDtoV1",
+        extra_properties={**WORKSPACE_ID, **DELETED_AT},
+        variants=("AssignmentDtoV1",),
     ),
     "webhooks": Stream(
         "WebhooksDtoV1",

@@ -13,6 +13,21 @@ after its creation; if a later feed window held both the creation and the deleti
 deletion would never be reported. So deletions are read in windows cut at every moment
 a sync began or finished reading (and shortly before each, for the lag): a
 :class:`FeedBookmark` keeps those moments in the partition's state.
+
+One read serves every stream of a run (:func:`shared_changes`): ``type`` is repeatable,
+so the first stream of a workspace that needs the feed reads it once for all the types
+the run's selected streams follow, from the earliest point any of them needs, and with
+deletion windows cut at the marks of every one of them. A cut another stream needs
+only splits a window in two, and a window that no cut of a stream's own divides would
+have been read whole for that stream alone: so every stream sees each deletion in a
+window at least as narrow as its own marks allow, and the guarantee is the one above
+(what no window can separate is an object created and deleted within one stream's
+read). A stream that reads its list after the shared read also keeps the read's moment
+as a mark and starts its next read there: what changed between the two moments is
+read again next run. Each stream keeps its own bookmark, so a stream selected later, or
+a run killed midway, still starts where that stream left off. The streams that follow
+the feed are read one after the other in each workspace, so their marks fall within a
+few seconds and, in whole seconds, mostly together.
 """
 
 from __future__ import annotations
@@ -41,10 +56,37 @@ SAFETY_OVERLAP = timedelta(minutes=10)
 #: Statuses that mean the feed is not available for a workspace (plan, permission, age).
 FEED_UNAVAILABLE = frozenset({400, 403, 404})
 KINDS = ("created", "updated", "deleted")
+#: Fields without which a created or updated document is not a usable record, by type
+#: (the entity is then re-read from its own endpoint).
+DOCUMENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "TIME_ENTRY": ("userId", "timeInterval"),
+    "TASKS": ("projectId",),
+    "SCHEDULED_ASSIGNMENT": ("userId", "projectId", "period"),
+}
 #: Keys of a feed item that describe the change rather than the entity.
 ITEM_KEYS = frozenset(
     {"document", "documentType", "documentCode", "auditMetadata", "deletedAt", "deletionBinId"}
 )
+
+
+def item_type(item: dict[str, t.Any], asked: t.Sequence[str]) -> str | None:
+    """Which of the ``asked`` types an item is: its ``documentType`` or ``documentCode``.
+
+    Spellings vary (``TIME_ENTRY``, ``TimeEntry``, ``PROJECT``…), so both are compared
+    without case, separators or a plural ``S``. With one type asked, that is the answer.
+    """
+    if len(asked) == 1:
+        return asked[0]
+    code = item.get("documentType") or item.get("documentCode")
+    if not isinstance(code, str):
+        return None
+    wanted = _type_key(code)
+    return next((name for name in asked if _type_key(name) == wanted), None)
+
+
+def _type_key(name: str) -> str:
+    letters = "".join(char for char in name.upper() if char.isalpha())
+    return letters.removesuffix("S").removeprefix("SCHEDULED")
 
 
 def query_time(moment: datetime) -> str:
@@ -109,11 +151,23 @@ class ChangeFeedRequests(ClockifyStream):
         return params
 
     def extract_records(self, payload: t.Any) -> list[t.Any] | None:
-        """Keep every item, even a malformed one: :func:`read_changes` reports it."""
-        if not isinstance(payload, dict) or not isinstance(payload.get("response"), list):
+        """Keep every item, even a malformed one: :func:`read_changes` reports it.
+
+        Bodies come as ``{"response": [...]}`` (the spec) or as a bare array (reported by
+        other clients, reference §10).
+        """
+        items = payload.get("response") if isinstance(payload, dict) else payload
+        if not isinstance(items, list):
             return None
-        items = payload["response"]
         return [item if isinstance(item, dict) else {"_unreadable": item} for item in items]
+
+
+#: Changes by entity type, then by entity id.
+Changes = dict[str, dict[str, Change]]
+
+
+class UntypedItemError(Exception):
+    """A feed item of a several-type read did not say which type it is."""
 
 
 def read_changes(
@@ -125,32 +179,76 @@ def read_changes(
     *,
     boundaries: Iterable[datetime] = (),
     kinds: t.Sequence[str] = KINDS,
-    required: t.Sequence[str] = (),
-) -> dict[str, Change]:
-    """Return every entity of ``types`` changed in ``[since, until]``, by id.
+    document_types: t.Collection[str] | None = None,
+) -> Changes:
+    """Return every entity of ``types`` changed in ``[since, until]``, by type and id.
 
-    Deletions are read in windows cut at ``boundaries`` (see the module docstring). A
-    deletion wins over any other change of the same entity; otherwise the document read
-    last (the newest state) wins. An item naming no entity is skipped with a warning.
+    Created and updated items are asked for ``document_types`` only (all ``types`` when
+    None); deletions for every type, in windows cut at ``boundaries`` (see the module
+    docstring). A deletion wins over any other change of the same entity; otherwise the
+    document read last (the newest state) wins. An item naming no entity is skipped with
+    a warning. Should an item of a several-type read not say its type, each type is read
+    on its own instead.
     """
+    try:
+        return _read_changes(
+            stream, workspace_id, types, since, until, boundaries, kinds, document_types
+        )
+    except UntypedItemError:
+        stream.logger.warning(
+            "The change feed of workspace %s sent items without their type; reading each "
+            "type on its own",
+            workspace_id,
+        )
+    changes: Changes = {}
+    for name in types:
+        changes.update(
+            _read_changes(
+                stream, workspace_id, [name], since, until, boundaries, kinds, document_types
+            )
+        )
+    return changes
+
+
+def _read_changes(
+    stream: ClockifyStream,
+    workspace_id: str,
+    types: t.Sequence[str],
+    since: datetime,
+    until: datetime,
+    boundaries: Iterable[datetime],
+    kinds: t.Sequence[str],
+    document_types: t.Collection[str] | None,
+) -> Changes:
     requests = stream.helper(ChangeFeedRequests)
-    changes: dict[str, Change] = {}
+    changes: Changes = {name: {} for name in types}
     # Query times have whole seconds: round the end up, or a change made in the last
     # fraction of a second before the read would fall outside the window.
     until = until.replace(microsecond=0) + timedelta(seconds=1)
     for kind in kinds:
+        asked = [
+            name
+            for name in types
+            if kind == "deleted" or document_types is None or name in document_types
+        ]
+        if not asked:
+            continue
         spans = deletion_windows(since, until, boundaries) if kind == "deleted" else None
         for start, end in spans or feed_windows(since, until):
             context = {
                 "workspaceId": workspace_id,
                 "kind": kind,
-                "types": list(types),
+                "types": asked,
                 "start": query_time(start),
                 "end": query_time(end),
             }
             for item in requests.request_records(context):
-                entity_id, document = entity_of(item, () if kind == "deleted" else required)
-                if entity_id is None:
+                name = item_type(item, asked)
+                required = () if kind == "deleted" else DOCUMENT_FIELDS.get(name or "", ())
+                entity_id, document = entity_of(item, required)
+                if entity_id is not None and name is None:
+                    raise UntypedItemError
+                if entity_id is None or name is None:
                     requests.logger.warning(
                         "Skipping a %s item of the change feed in workspace %s that names "
                         "no entity (id %s)",
@@ -162,9 +260,9 @@ def read_changes(
                 deleted_at = None
                 if kind == "deleted":
                     deleted_at = item.get("deletedAt") or query_time(end)
-                previous = changes.get(entity_id)
+                previous = changes[name].get(entity_id)
                 if previous is None or previous.deleted_at is None:
-                    changes[entity_id] = Change(entity_id, document, deleted_at)
+                    changes[name][entity_id] = Change(entity_id, document, deleted_at)
     return changes
 
 
@@ -172,40 +270,73 @@ class FeedUnavailableError(Exception):
     """The change feed is switched off, or Clockify refused it for the workspace."""
 
 
-def changes_since(
-    stream: ClockifyStream,
-    workspace_id: str,
-    types: t.Sequence[str],
-    read: FeedRead,
-    *,
-    kinds: t.Sequence[str] = KINDS,
-    required: t.Sequence[str] = (),
-) -> dict[str, Change]:
-    """Read :func:`read_changes` from where ``read`` says earlier reads leave off to now.
+@dataclass(frozen=True)
+class SharedRead:
+    """The one feed read of a workspace in this run (see the module docstring)."""
 
-    Raises :class:`FeedUnavailableError`, saying why, when ``use_change_feed`` is off or the
-    feed answers 400, 403 or 404 (plan, permission, age).
+    #: The moment the read asked up to: the feed's changes until then are in ``changes``.
+    at: datetime
+    changes: Changes
+
+
+def shared_changes(stream: FeedConsumer, workspace_id: str, read: FeedRead) -> Changes:
+    """Return the changes of each of ``stream.feed_types`` since ``read.since``, by type.
+
+    The first call in a workspace reads the feed for every selected stream that follows
+    it (:func:`_read_for_all`); later calls of the run share that read, so a stream may
+    get changes from before its own ``since`` (the same objects, in their newest state).
+    Raises :class:`FeedUnavailableError`, saying why, when ``use_change_feed`` is off or
+    the feed answers 400, 403 or 404 (plan, permission, age).
     """
+    reads = stream.run.feed_reads
+    if workspace_id not in reads:
+        reads[workspace_id] = _read_for_all(stream, workspace_id, read)
+    shared = reads[workspace_id]
+    if isinstance(shared, FeedUnavailableError):
+        raise shared
+    read.consume(shared.at)
+    return {name: shared.changes.get(name, {}) for name in stream.feed_types}
+
+
+def _read_for_all(
+    stream: FeedConsumer, workspace_id: str, read: FeedRead
+) -> SharedRead | FeedUnavailableError:
+    """Read the feed once for every selected stream of the tap that follows it."""
     if not stream.config.get("use_change_feed"):
-        msg = "use_change_feed is off"
-        raise FeedUnavailableError(msg)
-    assert read.since is not None
+        return FeedUnavailableError("use_change_feed is off")
+    lookback = timedelta(days=stream.config.get("lookback_days", 0))
+    needs: list[tuple[FeedConsumer, datetime, list[datetime]]] = []
+    consumers = stream.feed_consumers()
+    for consumer in consumers if stream in consumers else [stream, *consumers]:
+        if consumer is stream:
+            since, marks = read.since, read.boundaries
+        else:
+            bookmark = FeedBookmark(consumer.get_context_state({"workspaceId": workspace_id}))
+            since, marks = bookmark.since(lookback), bookmark.boundaries
+        if since is not None:
+            needs.append((consumer, since, marks))
+    assert needs, "only a read that follows an earlier one asks for changes"
+    types = sorted({name for consumer, _, _ in needs for name in consumer.feed_types})
+    documents = {
+        name for consumer, _, _ in needs if consumer.feed_documents for name in consumer.feed_types
+    }
+    at = datetime.now(timezone.utc)
     try:
-        return read_changes(
+        changes = read_changes(
             stream,
             workspace_id,
             types,
-            read.since,
-            datetime.now(timezone.utc),
-            boundaries=read.boundaries,
-            kinds=kinds,
-            required=required,
+            min(since for _, since, _ in needs),
+            at,
+            boundaries=[mark for _, _, marks in needs for mark in marks],
+            document_types=documents,
         )
     except ClockifyError as error:
         if error.status not in FEED_UNAVAILABLE:
             raise
         msg = f"the change feed is unavailable for workspace {workspace_id}: {error}"
-        raise FeedUnavailableError(msg) from error
+        return FeedUnavailableError(msg)
+    return SharedRead(at, changes)
 
 
 def feed_windows(since: datetime, until: datetime) -> Iterator[tuple[datetime, datetime]]:
@@ -264,19 +395,22 @@ class FeedBookmark:
         marks = [parse_time(value) for value in self.state.get("boundaries") or ()]
         return [*marks, *([self.last_read] if self.last_read else [])]
 
+    def since(self, lookback: timedelta) -> datetime | None:
+        """Where changes worth reading begin; None when no earlier read emitted anything."""
+        if self.last_read is not None:
+            return self.last_read - max(lookback, SAFETY_OVERLAP)
+        marks = self.boundaries  # only interrupted reads (if any) emitted records before
+        return min(marks) - SAFETY_OVERLAP if marks else None
+
     def begin(self, lookback: timedelta) -> FeedRead:
         """Record that a read begins now; the caller writes the state out before any record."""
         started = datetime.now(timezone.utc)
-        marks = self.boundaries
-        if self.last_read is not None:
-            since: datetime | None = self.last_read - max(lookback, SAFETY_OVERLAP)
-        else:  # only interrupted reads (if any) emitted records before
-            since = min(marks) - SAFETY_OVERLAP if marks else None
+        read = FeedRead(self, started, self.since(lookback), self.boundaries)
         self.state["boundaries"] = [*self.state.get("boundaries", ()), query_time(started)]
-        return FeedRead(self, started, since, marks)
+        return read
 
 
-@dataclass(frozen=True)
+@dataclass
 class FeedRead:
     """One read of a partition: when it began, and what earlier reads leave to check."""
 
@@ -286,9 +420,50 @@ class FeedRead:
     since: datetime | None
     #: Where earlier reads began and finished: the cuts of the deletion windows.
     boundaries: list[datetime]
+    #: When the shared feed read this one used asked up to, if it used one.
+    feed_read_at: datetime | None = None
+
+    def consume(self, moment: datetime) -> None:
+        """Note that this read took the feed's changes up to ``moment``."""
+        self.feed_read_at = moment
 
     def complete(self) -> None:
-        """Record the read as complete: the next one starts from it."""
+        """Record the read as complete: the next one starts from it.
+
+        When the feed was read before this read began (for an earlier stream), changes
+        between the two moments are still to come: the next read starts at the feed's
+        moment, which is also a cut.
+        """
         finished = datetime.now(timezone.utc)
-        self.bookmark.state["changes_since"] = query_time(self.started)
-        self.bookmark.state["boundaries"] = [query_time(self.started), query_time(finished)]
+        marks = [self.started, finished]
+        if self.feed_read_at is not None and self.feed_read_at < self.started:
+            marks.insert(0, self.feed_read_at)
+        self.bookmark.state["changes_since"] = query_time(marks[0])
+        self.bookmark.state["boundaries"] = [query_time(mark) for mark in marks]
+
+
+class FeedConsumer(ClockifyStream):
+    """What :func:`shared_changes` needs of a stream that follows the feed."""
+
+    #: The feed's entity types the stream follows (reference §5): its own first, whose
+    #: deletions it reports, then any whose changes tell it what to re-read.
+    feed_types: t.ClassVar[tuple[str, ...]] = ()
+    #: Whether it needs what was created and updated, or deletions only.
+    feed_documents: t.ClassVar[bool] = False
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """Never for a stream that later reads only what the feed names.
+
+        Its later runs leave out what did not change, so a target must not take absence
+        for deletion; its deletions come from the feed, as ``_sdc_deleted_at``.
+        """
+        return not self.feed_documents and super().emit_activate_version_messages
+
+    def feed_consumers(self) -> list[FeedConsumer]:
+        """Return the tap's selected streams that follow the feed, this one included."""
+        return [
+            stream
+            for stream in self.tap_streams()
+            if isinstance(stream, FeedConsumer) and stream.feed_types and stream.selected
+        ]

@@ -2,8 +2,9 @@
 
 Streams learn things that others need within the same run: how fast Clockify may be
 asked, the page sizes an endpoint refused, the ids a list returned (users for their time
-entries, projects for their tasks), whether Clockify has answered at all (after that a
-refused connection is network trouble, not a wrong URL), and the workspaces being read.
+entries, projects for their tasks), the change feed (read once per workspace), whether
+Clockify has answered at all (after that a refused connection is network trouble, not a
+wrong URL), and the workspaces being read.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tap_clockify.change_feed import FeedUnavailableError, SharedRead
     from tap_clockify.throttle import Throttle
 
 
@@ -28,5 +30,7 @@ class RunState:
     reached_clockify: bool = False
     #: How many steps a date-windowed list has narrowed, by (stream, workspace).
     window_steps: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: The one change-feed read of each workspace, shared by the streams that follow it.
+    feed_reads: dict[str, SharedRead | FeedUnavailableError] = field(default_factory=dict)
     #: The workspaces this run reads, once the workspaces stream has listed them.
     workspace_ids: list[str] = field(default_factory=list)

@@ -4,7 +4,8 @@ Shared by the convergence tests (tests/test_convergence.py against the tap's own
 tests/e2e/test_postgres_convergence.py through Meltano into PostgreSQL). Every mutation
 is one Clockify users make: edits, additions and deletions of entries of any age (some
 made minutes before a sync), timers started and stopped, dimension and full-table
-objects added, edited and deleted, time-off requests approved or rejected.
+objects added, edited and deleted (tasks and scheduled assignments too, and projects with
+their tasks), time-off requests approved or rejected.
 """
 
 from __future__ import annotations
@@ -194,6 +195,7 @@ class Mutator:
             self.start_timer,
             self.stop_timer,
             self.add_dimension,
+            self.add_project_with_task,
             self.delete_added_dimension,
             self.edit_dimension,
             self.edit_full_table_object,
@@ -304,19 +306,35 @@ class Mutator:
 
     def add_dimension(self) -> str:
         ws = self.workspace()
-        stream = self.rng.choice(["clients", "tags", "tasks"])
+        stream = self.rng.choice(["clients", "tags", "tasks", "scheduling_assignments"])
         template = self.pick(stream, ws)
+        if template is None:  # a paid feature the workspace's plan lacks
+            return self.add_project_with_task()
         template.pop("id")
-        template["name"] = self.name(f"new {stream}")
+        template["note" if stream == "scheduling_assignments" else "name"] = self.name("new")
         record = self.data.add(stream, ws, template)
         self.added[stream].append((ws, record["id"]))
         return f"add {stream} {record['id']}"
 
+    def add_project_with_task(self) -> str:
+        ws = self.workspace()
+        project = self.pick("projects", ws)
+        project.pop("id")
+        project["name"] = self.name("new project")
+        project = self.data.add("projects", ws, project)
+        task = self.pick("tasks", ws)
+        task.pop("id")
+        task.update(name=self.name("new task"), projectId=project["id"])
+        task = self.data.add("tasks", ws, task)
+        self.added["projects"].append((ws, project["id"]))
+        self.added["tasks"].append((ws, task["id"]))
+        return f"add project {project['id']} with task {task['id']}"
+
     def delete_added_dimension(self) -> str:
-        """Objects no entry refers to: ones this sequence added."""
+        """Objects no entry refers to: ones this sequence added (a project with its tasks)."""
         candidates = [
             (stream, ws, record_id)
-            for stream in ("clients", "tags", "tasks")
+            for stream in ("clients", "tags", "tasks", "scheduling_assignments", "projects")
             for ws, record_id in self.added[stream]
             if self.data.get(stream, ws, record_id)
         ]
@@ -335,9 +353,12 @@ class Mutator:
                 ("projects", {"note": self.name("note")}),
                 ("tags", {"archived": self.rng.random() < 0.5}),
                 ("tasks", {"status": self.rng.choice(["ACTIVE", "DONE"])}),
+                ("scheduling_assignments", {"note": self.name("note")}),
             ]
         )
         record = self.pick(stream, ws)
+        if record is None:  # a paid feature the workspace's plan lacks
+            return self.add_project_with_task()
         self.data.update(stream, ws, record["id"], **changes)
         return f"edit {stream} {record['id']}"
 

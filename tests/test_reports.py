@@ -75,14 +75,15 @@ def test_inactive_members_entries_are_included(tmp_path, make_server):
 
 
 def test_a_smaller_page_cap_is_learned_from_the_400(tmp_path, make_server):
-    # 1000 is the documented maximum, so a 400 to it is first taken for a range the plan
-    # refuses (a year -> months); at months, the page size steps down.
+    # Clockify's message names the page size: it steps down at once, the window stays a
+    # year (tests/test_step_downs.py covers 400s without a message).
     server = make_server(BUSY)
     server.page_size_caps[DETAILED] = 200
     start_date = (datetime.now(timezone.utc) - timedelta(days=70)).strftime("%Y-%m-%dT00:00:00Z")
     result, bodies = sync_report(tmp_path, server, start_date=start_date)
     assert len(result.records["detailed_report"]) == len(server.ground_truth("detailed_report"))
-    assert [b["detailedFilter"]["pageSize"] for b in bodies].count(1000) == 2
+    assert [b["detailedFilter"]["pageSize"] for b in bodies].count(1000) == 1
+    assert len({b["dateRangeStart"] for b in bodies}) == 1
 
 
 def test_windows_of_a_width():
@@ -126,11 +127,16 @@ def test_reports_ask_a_year_at_a_time_and_months_where_the_plan_refuses(tmp_path
     assert len(starts[free, 200]) in months  # then calendar months (72 or 73)
 
 
-def test_second_run_starts_lookback_days_before_the_bookmark(tmp_path, make_server):
+def test_without_the_feed_a_second_run_starts_lookback_days_before_the_bookmark(
+    tmp_path, make_server
+):
+    # With the feed, only the months it names are read (tests/test_shared_feed.py).
     server = make_server(DatasetSpec(workspaces=1))
     first, _ = sync_report(tmp_path, server)
     bookmark = first.final_state["bookmarks"]["detailed_report"]["partitions"][0]
-    second, bodies = sync_report(tmp_path, server, state=first.final_state, lookback_days=3)
+    second, bodies = sync_report(
+        tmp_path, server, state=first.final_state, lookback_days=3, use_change_feed=False
+    )
     newest = parse_time(bookmark["replication_key_value"])
     assert parse_time(bodies[0]["dateRangeStart"]) == newest - timedelta(days=3)
     assert all(

@@ -26,18 +26,22 @@ from tap_clockify.streams.workspaces import (
     WorkspacesStream,
 )
 
+#: Sync order. The streams that follow the change feed come one after the other, so that
+#: in each workspace their reads, and so the marks that cut later feed reads, fall within
+#: seconds of the one shared feed read (see change_feed.py).
 STREAM_TYPES = (
     WorkspacesStream,
     UsersStream,
     UserGroupsStream,
+    CustomFieldsStream,
     ClientsStream,
     ProjectsStream,
     TasksStream,
     TagsStream,
-    CustomFieldsStream,
     TimeEntriesStream,
-    InProgressTimeEntriesStream,
     DetailedReportStream,
+    SchedulingAssignmentsStream,
+    InProgressTimeEntriesStream,
     ExpensesStream,
     ExpenseCategoriesStream,
     InvoicesStream,
@@ -47,7 +51,6 @@ STREAM_TYPES = (
     TimeOffRequestsStream,
     TimeOffBalancesStream,
     ApprovalRequestsStream,
-    SchedulingAssignmentsStream,
     WebhooksStream,
     SharedReportsStream,
     MemberProfilesStream,

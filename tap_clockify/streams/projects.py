@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing as t
 from http import HTTPStatus
 
+from tap_clockify.change_feed import FeedRead, FeedUnavailableError, shared_changes
 from tap_clockify.errors import ClockifyError
 from tap_clockify.prefetch import prefetched
 from tap_clockify.schemas import SCHEMAS, StreamSchema
@@ -24,7 +25,7 @@ class ClientsStream(WorkspaceStream):
 
     name = "clients"
     path = "/workspaces/{workspaceId}/clients"
-    deletions_feed_type = "CLIENTS"
+    feed_types = ("CLIENTS",)
     schema = StreamSchema(SCHEMAS)
     query: t.ClassVar[dict[str, t.Any]] = BY_ID
 
@@ -34,7 +35,7 @@ class ProjectsStream(WorkspaceStream):
 
     name = "projects"
     path = "/workspaces/{workspaceId}/projects"
-    deletions_feed_type = "PROJECTS"
+    feed_types = ("PROJECTS",)
     shares_ids = True
     schema = StreamSchema(SCHEMAS)
     query: t.ClassVar[dict[str, t.Any]] = BY_ID
@@ -43,29 +44,57 @@ class ProjectsStream(WorkspaceStream):
 class TasksStream(WorkspaceStream):
     """Tasks of every project, archived ones included, ACTIVE and DONE (no ``is-active``).
 
+    The first sync reads every project's tasks; later ones only those of projects the
+    change feed names: for a task created, edited or deleted, or for a time entry tracked
+    on one of its tasks (a task's ``duration`` is the time tracked on it). Where the feed
+    names a task without its project, or is unavailable, every project is read again.
     Projects are read concurrently (see prefetch.py).
     """
 
     name = "tasks"
     path = "/workspaces/{workspaceId}/projects/{projectId}/tasks"
-    deletions_feed_type = "TASKS"
+    feed_types = ("TASKS", "TIME_ENTRY")
+    feed_documents = True
     primary_keys = ("workspaceId", "projectId", "id")
     schema = StreamSchema(SCHEMAS)
     query: t.ClassVar[dict[str, t.Any]] = BY_ID
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
-        """Read every project's tasks, then the workspace's deleted tasks."""
+        """Read the tasks of every project that may have changed, then deleted tasks."""
         assert context is not None
         read = self.begin_read(context)
         workspace_id = context["workspaceId"]
-        projects = t.cast("ProjectsStream", self.sibling("projects"))
-        yield from prefetched(
-            projects.ids_in(workspace_id), lambda project_id: self._tasks(workspace_id, project_id)
-        )
+        project_ids = self._changed_projects(workspace_id, read)
+        if project_ids is None:
+            projects = t.cast("ProjectsStream", self.sibling("projects"))
+            project_ids = projects.ids_in(workspace_id)
+        yield from prefetched(project_ids, lambda project_id: self._tasks(workspace_id, project_id))
         yield from self.deletions(context, read)
 
+    def _changed_projects(self, workspace_id: str, read: FeedRead) -> list[str] | None:
+        """Projects whose tasks changed since the last sync; None: every project."""
+        if read.bookmark.last_read is None:
+            return None
+        try:
+            changes = shared_changes(self, workspace_id, read)
+        except FeedUnavailableError as why:
+            self.logger.warning("Reading every project's tasks because %s", why)
+            return None
+        named: set[str] = set()
+        for change in changes["TASKS"].values():
+            if change.deleted_at:
+                continue  # reported by ``deletions``
+            if change.document is None:
+                return None  # a task named without its project
+            named.add(change.document["projectId"])
+        for change in changes["TIME_ENTRY"].values():
+            document = change.document or {}
+            if document.get("taskId") and document.get("projectId"):
+                named.add(document["projectId"])
+        return sorted(named)
+
     def _tasks(self, workspace_id: str, project_id: str) -> list[Record]:
-        """One project's tasks; a project deleted since it was listed has none left."""
+        """One project's tasks; a project deleted since it was listed or named has none."""
         try:
             return list(
                 self.request_records({"workspaceId": workspace_id, "projectId": project_id})
@@ -73,9 +102,7 @@ class TasksStream(WorkspaceStream):
         except ClockifyError as error:
             if error.status != HTTPStatus.NOT_FOUND:
                 raise
-            self.logger.warning(
-                "Project %s was deleted during the sync; its tasks are skipped", project_id
-            )
+            self.logger.warning("Project %s no longer exists; its tasks are skipped", project_id)
             return []
 
 
@@ -84,6 +111,6 @@ class TagsStream(WorkspaceStream):
 
     name = "tags"
     path = "/workspaces/{workspaceId}/tags"
-    deletions_feed_type = "TAGS"
+    feed_types = ("TAGS",)
     schema = StreamSchema(SCHEMAS)
     query: t.ClassVar[dict[str, t.Any]] = BY_ID

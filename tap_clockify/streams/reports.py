@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import typing as t
 from datetime import datetime, timedelta, timezone
 
-from tap_clockify.change_feed import FeedRead, FeedUnavailableError, changes_since
+from tap_clockify.change_feed import FeedRead, FeedUnavailableError, shared_changes
 from tap_clockify.pagination import Paging
 from tap_clockify.schemas import SCHEMAS, StreamSchema
-from tap_clockify.streams.time_entries import ENTRY_FIELDS, current_states
+from tap_clockify.streams.time_entries import current_states
 from tap_clockify.streams.workspaces import WorkspaceStream
 from tap_clockify.timeutil import Width, month_start, parse_time
 
@@ -32,10 +33,11 @@ class DetailedReportStream(WorkspaceStream):
     """Every user's finished entries, with names and earned and cost amounts.
 
     Users of every status, in UTC; a year per request chain where the plan allows, else a
-    calendar month. Incremental: each run re-reads from ``lookback_days`` before the
-    newest entry start seen, plus every older month holding an entry that the change feed
-    says was created or edited since the last run; entries it says were deleted are
-    emitted with ``_sdc_deleted_at``.
+    calendar month. Incremental: after a complete read, only what the change feed says
+    changed since is read again, each month holding a created or edited entry narrowed to
+    the users whose entries changed in it, and entries it says were deleted are emitted
+    with ``_sdc_deleted_at``. Without the feed (switched off or refused) everything from
+    ``lookback_days`` before the newest entry start seen is read again instead.
     """
 
     name = "detailed_report"
@@ -44,6 +46,8 @@ class DetailedReportStream(WorkspaceStream):
     http_method = "POST"
     max_page_size = 1000
     paging = Paging(page="detailedFilter.page", size="detailedFilter.pageSize", in_body=True)
+    feed_types = ("TIME_ENTRY",)
+    feed_documents = True
     replication_key = "start"
     is_sorted = False
     schema = StreamSchema(SCHEMAS)
@@ -53,30 +57,35 @@ class DetailedReportStream(WorkspaceStream):
     def get_records(self, context: Context | None) -> Iterable[Record]:
         """Read deletions, then each range that may have changed (all of it at first)."""
         assert context is not None
-        incremental = bool(self.get_context_state(context).get("replication_key_value"))
+        workspace_id = context["workspaceId"]
         read = self.begin_read(context)
-        since = self.get_starting_timestamp(context)
-        if since is not None and incremental:
-            since -= timedelta(days=self.config.get("lookback_days", 0))
-        since = since or EARLIEST_REPORT_DATE
-        # After an earlier read (even one killed before it finished): deletions since, and
-        # the older months holding edits; the range from ``since`` is read in full anyway.
-        changed_months, deleted = self._changes(context["workspaceId"], read)
+        changes = self._changes(workspace_id, read)
+        changed_users, deleted = changes or ({}, [])
         yield from deleted
+        # After a complete read the feed names every change since; otherwise (first sync,
+        # one killed midway, no feed) the range from ``since`` is read in full.
+        complete_before = changes is not None and read.bookmark.last_read is not None
+        since = None if complete_before else self._full_read_start(context)
         ranges = [
-            (month, min(month_start(month, 1), since))
-            for month in sorted(changed_months)
-            if month < since
+            (month, min(month_start(month, 1), since or month_start(month, 1)), users)
+            for month, users in sorted(changed_users.items())
+            if since is None or month < since
         ]
-        ranges.append((since, datetime.now(timezone.utc)))
-        for since_, until in ranges:
+        if since is not None:
+            ranges.append((since, datetime.now(timezone.utc), set()))
+        for start, end, users in ranges:
+            narrowed = {**context, "users": sorted(users)}
             yield from self.read_windows(
-                context["workspaceId"],
-                since_,
-                until,
-                lambda start, end: self._window(context, start, end),
+                workspace_id, start, end, functools.partial(self._window, narrowed)
             )
         read.complete()
+
+    def _full_read_start(self, context: Context) -> datetime:
+        """Return where a full read begins: ``lookback_days`` before the bookmark, or the start."""
+        since = self.get_starting_timestamp(context)
+        if since is not None and self.get_context_state(context).get("replication_key_value"):
+            since -= timedelta(days=self.config.get("lookback_days", 0))
+        return since or EARLIEST_REPORT_DATE
 
     def _window(self, context: Context, start: datetime, end: datetime) -> Iterator[Record]:
         """Yield the entries that start in ``[start, end)``, each once."""
@@ -88,13 +97,17 @@ class DetailedReportStream(WorkspaceStream):
                 emitted.add(entry_id)
                 yield record
 
-    def _changes(self, workspace_id: str, read: FeedRead) -> tuple[set[datetime], list[Record]]:
-        """Months holding entries changed since the last run, and deleted entries."""
+    def _changes(
+        self, workspace_id: str, read: FeedRead
+    ) -> tuple[dict[datetime, set[str]], list[Record]] | None:
+        """Users with created or edited entries, by month, and deleted entries.
+
+        None when there was no earlier read, or the feed is switched off or refused.
+        """
         if read.since is None:
-            return set(), []
+            return None
         try:
-            types = ["TIME_ENTRY"]
-            changes = changes_since(self, workspace_id, types, read, required=ENTRY_FIELDS)
+            changes = shared_changes(self, workspace_id, read)["TIME_ENTRY"]
         except FeedUnavailableError as why:
             self.logger.warning(
                 "Only the last %s days of the detailed report are re-read because %s; "
@@ -102,8 +115,8 @@ class DetailedReportStream(WorkspaceStream):
                 self.config.get("lookback_days"),
                 why,
             )
-            return set(), []
-        months: set[datetime] = set()
+            return None
+        users: dict[datetime, set[str]] = {}
         deleted: list[Record] = []
         for entry in current_states(self, workspace_id, changes.values()):
             start = (entry.get("timeInterval") or {}).get("start")
@@ -116,12 +129,12 @@ class DetailedReportStream(WorkspaceStream):
                         "_sdc_deleted_at": entry["_sdc_deleted_at"],
                     }
                 )
-            elif start:
-                months.add(month_start(parse_time(start)))
-        return months, deleted
+            elif start and entry.get("userId"):
+                users.setdefault(month_start(parse_time(start)), set()).add(entry["userId"])
+        return users, deleted
 
     def request_body(self, context: Context | None) -> dict[str, t.Any] | None:
-        """Ask for one window, in UTC, every user of every status, stable order."""
+        """Ask for one window, in UTC, users of every status (all, or those named), by id."""
         assert context is not None
         start, end = context["window"]
         return {
@@ -131,7 +144,7 @@ class DetailedReportStream(WorkspaceStream):
             "sortOrder": "ASCENDING",
             "exportType": "JSON",
             "amounts": ["EARNED", "COST"],
-            "users": {"ids": [], "contains": "CONTAINS", "status": "ALL"},
+            "users": {"ids": context.get("users", []), "contains": "CONTAINS", "status": "ALL"},
             "detailedFilter": {"sortColumn": "ID", "options": {"totals": "EXCLUDE"}},
         }
 

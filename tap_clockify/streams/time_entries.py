@@ -17,12 +17,11 @@ from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 
 from tap_clockify.change_feed import (
-    KINDS,
     Change,
     FeedRead,
     FeedUnavailableError,
-    changes_since,
     query_time,
+    shared_changes,
 )
 from tap_clockify.client import ClockifyStream
 from tap_clockify.errors import ClockifyError
@@ -39,8 +38,6 @@ if t.TYPE_CHECKING:
 #: The per-user ``start`` filter is reportedly read in the key owner's time zone even
 #: when sent in UTC (reference §8): ask this much earlier and filter here.
 TIME_ZONE_PADDING = timedelta(days=1)
-#: Fields without which a feed item is no usable time entry (it is then read by id).
-ENTRY_FIELDS = ("userId", "timeInterval")
 
 
 class TimeEntryRequests(ClockifyStream):
@@ -86,6 +83,8 @@ class TimeEntriesStream(WorkspaceStream):
 
     name = "time_entries"
     path = "/workspaces/{workspaceId}/user/{userId}/time-entries"
+    feed_types = ("TIME_ENTRY",)
+    feed_documents = True
     replication_key = "start"
     is_sorted = False
     schema = StreamSchema(SCHEMAS)
@@ -144,8 +143,9 @@ class TimeEntriesStream(WorkspaceStream):
         first (a deleted entry cannot be listed again afterwards).
         """
         if read.since is not None:
-            changes = self._feed(workspace_id, read, kinds=("deleted",))
-            yield from current_states(self, workspace_id, (changes or {}).values())
+            changes = self._feed(workspace_id, read, deletions_only=True)
+            deleted = [change for change in (changes or {}).values() if change.deleted_at]
+            yield from current_states(self, workspace_id, deleted)
         start_date = self.config.get("start_date")
         since = parse_time(start_date) if start_date else None
         yield from prefetched(
@@ -171,16 +171,13 @@ class TimeEntriesStream(WorkspaceStream):
             yield from self._user_entries(workspace_id, user_id, parse_time(timer_start))
 
     def _feed(
-        self, workspace_id: str, read: FeedRead, kinds: t.Sequence[str] = KINDS
+        self, workspace_id: str, read: FeedRead, *, deletions_only: bool = False
     ) -> dict[str, Change] | None:
-        """Read TIME_ENTRY changes; None if the feed is switched off or refused."""
+        """TIME_ENTRY changes; None if the feed is switched off or refused."""
         try:
-            types = ["TIME_ENTRY"]
-            return changes_since(
-                self, workspace_id, types, read, kinds=kinds, required=ENTRY_FIELDS
-            )
+            return shared_changes(self, workspace_id, read)["TIME_ENTRY"]
         except FeedUnavailableError as why:
-            if kinds == KINDS:
+            if not deletions_only:
                 self.logger.warning(
                     "Re-reading each user's last %s days because %s. Edits and deletions of "
                     "older entries are not captured.",

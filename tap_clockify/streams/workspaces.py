@@ -5,7 +5,13 @@ from __future__ import annotations
 import typing as t
 from datetime import timedelta
 
-from tap_clockify.change_feed import FeedBookmark, FeedRead, FeedUnavailableError, changes_since
+from tap_clockify.change_feed import (
+    FeedBookmark,
+    FeedConsumer,
+    FeedRead,
+    FeedUnavailableError,
+    shared_changes,
+)
 from tap_clockify.client import ClockifyStream
 from tap_clockify.errors import ClockifyError
 from tap_clockify.schemas import SCHEMAS, StreamSchema
@@ -52,26 +58,28 @@ class WorkspacesStream(ClockifyStream):
         return {"workspaceId": record["id"]}
 
 
-class WorkspaceStream(ClockifyStream):
+class WorkspaceStream(FeedConsumer):
     """A stream read once per workspace; its records carry ``workspaceId``.
 
-    Streams naming a ``deletions_feed_type`` are still read in full each run, and then
-    also report, from the change feed, what was deleted since the previous run: deleted
-    objects vanish from Clockify's lists, so only the feed can tell (reference §8).
+    Streams naming ``feed_types`` (and no ``feed_documents``) are still read in full each
+    run, and then also report, from the change feed, what was deleted since the previous
+    run: deleted objects vanish from Clockify's lists, so only the feed can tell
+    (reference §8).
     """
 
     parent_stream_type: type[ClockifyStream] | None = WorkspacesStream
     state_partitioning_keys = ("workspaceId",)
     primary_keys: t.Sequence[str] = ("workspaceId", "id")
-    #: The change-feed entity type whose deletions the stream emits, if any.
-    deletions_feed_type: t.ClassVar[str | None] = None
+    #: The read of the partition being synced, for streams that follow the feed.
+    feed_read: FeedRead | None = None
     #: Whether streams read per object of this one (entries per user, tasks per
     #: project) reuse the ids this stream read in the same run.
     shares_ids: t.ClassVar[bool] = False
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         """Read the records (remembering their ids if shared), then the deletions."""
-        read = self.begin_read(context) if self.deletions_feed_type else None
+        read = self.begin_read(context) if self.feed_types else None
+        self.feed_read = read
         ids = []
         for record in super().get_records(context):
             if self.shares_ids:
@@ -79,7 +87,7 @@ class WorkspaceStream(ClockifyStream):
             yield record
         if context and self.shares_ids:
             self.run.ids_read[self.name, context["workspaceId"]] = ids
-        if read is not None and context:
+        if read is not None and context and context["workspaceId"] not in self._unavailable_in:
             yield from self.deletions(context, read)
 
     def ids_in(self, workspace_id: str) -> list[str]:
@@ -102,12 +110,13 @@ class WorkspaceStream(ClockifyStream):
         workspace_id = context["workspaceId"]
         if read.since is not None and self.config.get("use_change_feed"):
             try:
-                feed_type = self.deletions_feed_type or ""
-                changes = changes_since(self, workspace_id, [feed_type], read, kinds=("deleted",))
+                changes = shared_changes(self, workspace_id, read)[self.feed_types[0]]
             except FeedUnavailableError as why:
                 self.logger.warning("Deleted %s are not reported: %s", self.name, why)
                 changes = {}
             for change in changes.values():
+                if not change.deleted_at:
+                    continue
                 record = {**(change.document or {}), "_sdc_deleted_at": change.deleted_at}
                 if all(record.get(key) for key in self.primary_keys if key != "workspaceId"):
                     yield record

@@ -307,8 +307,15 @@ class Dataset:
             return copy.deepcopy(record)
 
     def delete(self, stream: str, workspace_id: str, record_id: str) -> Record:
-        """Remove a stored record and log "deleted" with its last state."""
+        """Remove a stored record and log "deleted" with its last state.
+
+        A project takes its tasks with it, each logged deleted as well.
+        """
         with self.lock:
+            if stream == "projects":
+                for task in self.records("tasks", workspace_id):
+                    if task["projectId"] == record_id:
+                        self.delete("tasks", workspace_id, task["id"])
             record = self._bucket(stream, workspace_id).pop(record_id)
             if stream == "workspaces":
                 del self._store["workspaces"][workspace_id]

@@ -97,15 +97,18 @@ def detailed_report(
     page, size = int(detailed.get("page", 1)), int(detailed.get("pageSize", 50))
     if page < 1 or not 1 <= size <= max_page_size:
         raise ReportError(f"pageSize must be between 1 and {max_page_size}")
-    status = (body.get("users") or {}).get("status", "ACTIVE_WITH_PENDING")
+    users = body.get("users") or {}
+    status = users.get("status", "ACTIVE_WITH_PENDING")
     statuses = USER_STATUS_FILTERS.get(status)
     if statuses is None:
         raise ReportError(f"Unknown users status {status}")
-
+    # Named users with CONTAINS: only theirs (no names: everyone's).
+    only = set(users.get("ids") or ()) if users.get("contains") == "CONTAINS" else set()
     entries = [
         entry
         for entry in dataset.records("time_entries", ws_id)
         if entry["timeInterval"]["end"] is not None
+        and (not only or entry["userId"] in only)
         and start <= parse_iso(entry["timeInterval"]["start"]) <= end
         and _member_status(dataset, ws_id, entry["userId"]) in statuses
     ]

@@ -69,6 +69,7 @@ DEFAULT_PAGE_SIZE_CAPS: dict[str, int] = {
     "/workspaces/{workspaceId}/time-off/requests": 200,
     "/workspaces/{workspaceId}/time-off/balance/policy/{policyId}": 200,
     "/workspaces/{workspaceId}/approval-requests": 200,
+    "/workspaces/{workspaceId}/scheduling/assignments/all": 200,
 }
 #: Largest ``page`` the time-off lists accept (reference §4).
 TIME_OFF_MAX_PAGE = 1000
@@ -86,7 +87,7 @@ FEED_TYPES: dict[str, str | None] = {
     "TAGS": "tags",
     "TASKS": "tasks",
     "TIME_ENTRY": "time_entries",
-    "SCHEDULED_ASSIGNMENT": None,
+    "SCHEDULED_ASSIGNMENT": "scheduling_assignments",
     "TIME_ENTRY_RATE": None,
     "TIME_ENTRY_CUSTOM_FIELD_VALUE": None,
 }
@@ -345,9 +346,14 @@ class FakeClockify:
         # are the entity's fields beside documentType and auditMetadata, deleted ones wrap
         # it with documentType); "bare" names created/updated entities by id only.
         self.feed_shape: Literal["wrapped", "flat", "bare"] = "wrapped"
+        # Whether feed items say their type (documentType / documentCode); the spec types
+        # created and updated bodies as a plain string, so a client must not rely on it.
+        self.feed_typed = True
         # Clockify documents no range limit for scheduled assignments; a limit set here
         # answers wider `start`..`end` ranges with 400, as a plan might.
         self.assignment_max_range: timedelta | None = None
+        # Clockify's 400 bodies may carry no message; False sends them as {"code": ...} only.
+        self.error_messages: bool = True
         self.page_size_caps: dict[str, int] = dict(DEFAULT_PAGE_SIZE_CAPS)
         self.requests: list[RequestRecord] = []
         self._host = host
@@ -615,7 +621,8 @@ class FakeClockify:
                 encoded = json.dumps(reply.body, separators=(",", ":")).encode()
             return reply.status, encoded, {"Content-Type": "application/json", **reply.headers}
         except ApiError as error:
-            body = json.dumps({"message": error.message, "code": error.code}).encode()
+            said = {"message": error.message} if self.error_messages or error.status != 400 else {}
+            body = json.dumps({**said, "code": error.code}).encode()
             return error.status, body, {"Content-Type": "application/json"}
 
     # ----------------------------------------------------------------- routes
@@ -994,6 +1001,10 @@ class FakeClockify:
         items = change_feed(
             self.dataset.changes, ws_id, kind, types, start, end, now, lag, self.feed_shape
         )
+        if not self.feed_typed:
+            for item in items:
+                item.pop("documentType", None)
+                item.pop("documentCode", None)
         return Reply({"response": items[page * limit : (page + 1) * limit]})
 
     # ----------------------------------------------------------------- paid features and more
