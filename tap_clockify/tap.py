@@ -97,9 +97,9 @@ class TapClockify(Tap):
             default=DEFAULT_LOOKBACK_DAYS,
             title="Lookback days",
             description="Safety net for incremental syncs: each run re-reads the change feed "
-            "from this many days before the previous sync, and the detailed report's entries "
-            "that started since then; without the feed, each user's entries of the last "
-            "this-many days.",
+            "from this many days before the previous sync; without the feed, each user's "
+            "entries of the last this-many days and the detailed report's from this many days "
+            "before its bookmark.",
         ),
         th.Property(
             "use_change_feed",
