@@ -6,9 +6,10 @@ import pytest
 import requests
 
 from tap_clockify import __version__
-from tap_clockify.client import ClockifyStream, retry_after_seconds
+from tap_clockify.client import ClockifyStream
 from tap_clockify.errors import ClockifyError
 from tap_clockify.tap import TapClockify
+from tap_clockify.transport import retry_after_seconds
 from tests.conftest import API_KEY, run_tap, tap_config
 
 

@@ -6,10 +6,10 @@ import typing as t
 from datetime import datetime, timezone
 
 from tap_clockify.change_feed import FeedUnavailableError, query_time, shared_changes
-from tap_clockify.client import PASS_QUERY
 from tap_clockify.schemas import SCHEMAS, StreamSchema
 from tap_clockify.streams.workspaces import WorkspaceStream
 from tap_clockify.timeutil import Width, month_start, parse_time
+from tap_clockify.transport import PASS_QUERY
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
