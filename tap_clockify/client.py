@@ -18,7 +18,7 @@ from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 
 from tap_clockify.bookmarks import ProgressMarker
 from tap_clockify.conform import RecordShaper
-from tap_clockify.errors import AccessDeniedError, WindowRejectedError
+from tap_clockify.errors import AccessDeniedError, ClockifyError, WindowRejectedError
 from tap_clockify.progress import quiet_console
 from tap_clockify.timeutil import Width, parse_time, windows
 from tap_clockify.transport import PASS_QUERY, ClockifyTransport
@@ -230,7 +230,24 @@ class ClockifyStream(ClockifyTransport):
         except AccessDeniedError as exc:
             if not self.plan_gated or self.config.get("fail_on_unavailable_features"):
                 raise
-            self._skip_workspace(workspace_id, exc.detail)
+            self._skip_workspace(workspace_id, exc)
+        except ClockifyError as exc:
+            parent = self._parent_of(context)
+            if not (exc.gone and parent):
+                raise
+            self.logger.warning(
+                "Skipping %s of %s in workspace %s: it no longer exists (%s)",
+                self.name,
+                parent,
+                workspace_id,
+                exc,
+            )
+
+    @staticmethod
+    def _parent_of(context: Context | None) -> str | None:
+        """Name the object a per-object read (payments of an invoice…) is read for."""
+        keys = [key for key in context or {} if key not in ("workspaceId", PASS_QUERY)]
+        return f"{keys[0]} {context[keys[0]]}" if context and keys else None
 
     def read_windows(
         self,
@@ -275,16 +292,17 @@ class ClockifyStream(ClockifyTransport):
             finally:
                 self._narrower_window_left = False
 
-    def _skip_workspace(self, workspace_id: str, detail: str) -> None:
+    def _skip_workspace(self, workspace_id: str, refusal: AccessDeniedError) -> None:
         """Warn once that this stream, and the streams read through it, skip the workspace."""
         self._unavailable_in.add(workspace_id)
         self.logger.warning(
-            "Skipping %s for workspace %s: Clockify refused it (HTTP 403%s). The feature is "
+            "Skipping %s for workspace %s: Clockify refused it (HTTP %s%s). The feature is "
             "not on the workspace's plan or the API key lacks access; set "
             "fail_on_unavailable_features to stop instead.",
             self.name,
             workspace_id,
-            f": {detail}" if detail else "",
+            refusal.status,
+            f": {refusal.detail}" if refusal.detail else "",
         )
         for child in self.child_streams:
             t.cast("ClockifyStream", child)._unavailable_in.add(workspace_id)

@@ -16,6 +16,8 @@ from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 if t.TYPE_CHECKING:
     import requests
 
+#: Statuses retried besides 5xx: throttling, and a request timeout (reference §10).
+RETRIED = frozenset({HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.REQUEST_TIMEOUT})
 #: Longest excerpt of a response body quoted in an error message.
 MAX_QUOTE = 200
 #: Words of Clockify's 400 messages about a page size ("page-size must be less than or
@@ -23,15 +25,26 @@ MAX_QUOTE = 200
 #: range must be at most 366 days"), matched case-insensitively.
 _PAGE_SIZE_WORDS = re.compile(r"size", re.IGNORECASE)
 _DATE_RANGE_WORDS = re.compile(r"date|range|period|days", re.IGNORECASE)
+#: A feature missing from the plan, which Clockify may answer with 400 instead of 403 (in
+#: the user's language: "No active subscription", "Sin suscripción activa"; reference §10).
+_PLAN_WORDS = re.compile(r"subscription|suscripci|upgrade", re.IGNORECASE)
+#: An id that names nothing (any more): deleted, never existing or foreign ids answer 400
+#: with code 501 rather than 404 on some endpoints (reference §3, §10).
+_GONE_WORDS = re.compile(r"not found|exist|deleted|belong", re.IGNORECASE)
+#: Clockify's own ``code`` in such answers.
+GONE_CODE = 501
 
 
 class ClockifyError(FatalAPIError):
     """A fatal, user-facing error: its message is the one line the user sees."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, *, gone: bool = False) -> None:
         super().__init__(message)
         #: The HTTP status that caused it, if any.
         self.status = status
+        #: Whether it says the object asked for does not exist (any more): a 404, or a 400
+        #: with code 501 that says so or nothing (reference §3, §10).
+        self.gone = gone
 
 
 class PageSizeRejectedError(ClockifyError):
@@ -43,10 +56,13 @@ class WindowRejectedError(ClockifyError):
 
 
 class AccessDeniedError(ClockifyError):
-    """HTTP 403: no permission, or a paid feature the workspace's plan lacks (reference §3)."""
+    """No permission, or a paid feature the workspace's plan lacks.
 
-    def __init__(self, message: str, detail: str) -> None:
-        super().__init__(message, HTTPStatus.FORBIDDEN)
+    Clockify says so with 403, 402, or a 400 that names a subscription (reference §3, §10).
+    """
+
+    def __init__(self, message: str, detail: str, status: int = HTTPStatus.FORBIDDEN) -> None:
+        super().__init__(message, status)
         #: Clockify's own message, if it sent one.
         self.detail = detail
 
@@ -68,18 +84,36 @@ def clockify_message(response: requests.Response) -> str:
     return ""
 
 
-def refused_part(response: requests.Response) -> t.Literal["page size", "date range"] | None:
-    """Tell from Clockify's message what a 400 refused; None if it names neither, or both.
+def clockify_code(response: requests.Response) -> int | None:
+    """Return Clockify's own ``code`` from an error body, if it sent one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    code = body.get("code") if isinstance(body, dict) else None
+    return code if isinstance(code, int) else None
 
-    Clockify answers 400 both to a page size above an endpoint's cap (reference §4) and to
-    a date range wider than the plan allows (§7), and its error bodies may be empty.
+
+Refusal = t.Literal["page size", "date range", "plan", "gone"]
+
+
+def refused_part(response: requests.Response) -> Refusal | None:
+    """Tell from Clockify's answer what a 400 refused; None if it cannot tell.
+
+    Clockify answers 400 to a page size above an endpoint's cap (reference §4), to a date
+    range wider than the plan allows (§7), to a feature missing from the plan and to an
+    id that names nothing (§10), and its error bodies may be empty.
     """
     message = clockify_message(response)
+    if _PLAN_WORDS.search(message):
+        return "plan"
     page_size = bool(_PAGE_SIZE_WORDS.search(message))
     date_range = bool(_DATE_RANGE_WORDS.search(message))
-    if page_size == date_range:
-        return None
-    return "page size" if page_size else "date range"
+    if page_size != date_range:
+        return "page size" if page_size else "date range"
+    if clockify_code(response) == GONE_CODE and (not message or _GONE_WORDS.search(message)):
+        return "gone"
+    return None
 
 
 def error_for(response: requests.Response) -> Exception | None:
@@ -90,7 +124,7 @@ def error_for(response: requests.Response) -> Exception | None:
     path = endpoint(response)
     detail = clockify_message(response)
     suffix = f": {detail}" if detail else ""
-    if status == HTTPStatus.TOO_MANY_REQUESTS or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+    if status in RETRIED or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         return RetriableAPIError(f"HTTP {status} from {path}{suffix}", response)
     if status == HTTPStatus.UNAUTHORIZED:
         return ClockifyError(
@@ -98,14 +132,18 @@ def error_for(response: requests.Response) -> Exception | None:
             "Check the api_key setting and the region or api_url it belongs to.",
             status,
         )
-    if status == HTTPStatus.FORBIDDEN:
+    refused = refused_part(response) if status == HTTPStatus.BAD_REQUEST else None
+    if status in (HTTPStatus.FORBIDDEN, HTTPStatus.PAYMENT_REQUIRED) or refused == "plan":
         return AccessDeniedError(
-            f"Access denied (HTTP 403 from {path}){suffix}. The API key's user lacks "
+            f"Access denied (HTTP {status} from {path}){suffix}. The API key's user lacks "
             "permission for this workspace or resource, or the feature is not on its plan.",
             detail,
+            status,
         )
     if status == HTTPStatus.NOT_FOUND:
-        return ClockifyError(f"Not found (HTTP 404 from {path}){suffix}.", status)
+        return ClockifyError(f"Not found (HTTP 404 from {path}){suffix}.", status, gone=True)
     return ClockifyError(
-        f"Clockify refused the request (HTTP {status} from {path}){suffix}.", status
+        f"Clockify refused the request (HTTP {status} from {path}){suffix}.",
+        status,
+        gone=refused == "gone",
     )

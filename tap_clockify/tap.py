@@ -124,8 +124,9 @@ class TapClockify(Tap):
             default=False,
             title="Fail on unavailable features",
             description="Stop with an error when Clockify refuses a paid feature (expenses, "
-            "invoices, time off, approvals, scheduling, custom fields) with HTTP 403. By "
-            "default such a stream is skipped for that workspace with one warning.",
+            "invoices, time off, approvals, scheduling, custom fields) with HTTP 403, 402, or "
+            "a 400 naming a subscription. By default such a stream is skipped for that "
+            "workspace with one warning.",
         ),
         th.Property(
             "emit_activate_version_messages",

@@ -237,6 +237,8 @@ class ClockifyTransport(RESTStream[int]):
         """
         path = self.path or ""
         refused = refused_part(response)
+        if refused in ("plan", "gone"):
+            return  # an answer no page size or window changes (see errors.error_for)
         if refused != "date range" and self._smaller_page_size(response.request):
             if refused is None:
                 self._cap_before_guess.setdefault(path, self.run.page_size_caps.get(path))

@@ -8,17 +8,20 @@ from tap_clockify.streams import STREAM_TYPES
 from tests.conftest import API_KEY, run_tap, tap_config
 from tests.fake_clockify import DatasetSpec, FakeClockify, build_dataset
 from tests.fake_clockify.data import PAID_FEATURES
+from tests.fake_clockify.server import PLAN_REFUSALS
 
 #: Streams that make their own request per workspace, and those read through them.
 GATED = {stream.name for stream in STREAM_TYPES if stream.plan_gated}
 CHILDREN = {"invoice_payments": "invoices", "time_off_balances": "time_off_policies"}
 
 
-@pytest.fixture(scope="module")
-def free_plan_sync(tmp_path_factory):
-    """A sync of two workspaces, the second on the Free plan."""
+@pytest.fixture(scope="module", params=[403, 402, 400])
+def free_plan_sync(request, tmp_path_factory):
+    """A sync of two workspaces, the second on the Free plan refusing paid features with
+    403, 402 or 400 "Sin suscripción activa" (all reported, reference §3 and §10)."""
     spec = DatasetSpec(free_plan_workspaces=1)
     with FakeClockify(build_dataset(spec), api_key=API_KEY) as server:
+        server.plan_refusal = request.param
         result = run_tap(tmp_path_factory.mktemp("free_plan"), tap_config(server))
         result.requests = list(server.requests)
         yield server, result
@@ -59,15 +62,21 @@ def test_one_warning_per_skipped_stream_naming_it_and_the_workspace(free_plan_sy
         lines = warnings_about(result.stderr, stream)
         assert len(lines) == 1, (stream, lines)
         assert free in lines[0]
-        if stream not in CHILDREN:
-            assert "is not available on the FREE plan" in lines[0]  # Clockify's message
+        if stream not in CHILDREN:  # Clockify's status and message
+            message = PLAN_REFUSALS[server.plan_refusal][0].format(feature=PAID_FEATURES[stream])
+            assert f"(HTTP {server.plan_refusal}: {message})" in lines[0]
     assert not [line for line in result.stderr.splitlines() if "ERROR" in line]
 
 
 def test_a_skipped_stream_asks_nothing_more_of_that_workspace(free_plan_sync):
     server, result = free_plan_sync
     free = server.workspace_ids[1]
-    refused = [r for r in result.requests if r.status == 403]
+    # (The Free plan's report also answers 400 to a year's window: not a refused feature.)
+    refused = [
+        r
+        for r in result.requests
+        if r.status == server.plan_refusal and "/reports/detailed" not in r.path
+    ]
     assert all(f"/workspaces/{free}/" in r.path for r in refused)
     assert len(refused) == len(GATED) - len(CHILDREN)
     assert not [r for r in result.requests if free in r.path and "/invoices/" in r.path]

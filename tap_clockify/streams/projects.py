@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typing as t
-from http import HTTPStatus
 
 from tap_clockify.change_feed import FeedRead, FeedUnavailableError, shared_changes
 from tap_clockify.errors import ClockifyError
@@ -100,7 +99,7 @@ class TasksStream(WorkspaceStream):
                 self.request_records({"workspaceId": workspace_id, "projectId": project_id})
             )
         except ClockifyError as error:
-            if error.status != HTTPStatus.NOT_FOUND:
+            if not error.gone:
                 raise
             self.logger.warning("Project %s no longer exists; its tasks are skipped", project_id)
             return []

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import typing as t
 from datetime import datetime, timedelta, timezone
-from http import HTTPStatus
 
 from tap_clockify.change_feed import (
     Change,
@@ -57,7 +56,7 @@ def current_states(
     """Each changed entry as a record: deleted ones flagged, vague ones read by id.
 
     An entry the feed named without its fields is read with ``GET …/time-entries/{id}``;
-    if that answers 404 it is gone, and flagged deleted.
+    if that answers that it is gone (404, or 400 with code 501), it is flagged deleted.
     """
     reader: TimeEntryRequests | None = None
     for change in changes:
@@ -72,7 +71,7 @@ def current_states(
         try:
             yield from reader.request_records(context)
         except ClockifyError as error:
-            if error.status != HTTPStatus.NOT_FOUND:
+            if not error.gone:
                 raise
             now = query_time(datetime.now(timezone.utc))
             yield {"id": change.entity_id, "_sdc_deleted_at": now}

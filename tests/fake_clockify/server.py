@@ -92,6 +92,12 @@ FEED_TYPES: dict[str, str | None] = {
     "TIME_ENTRY_CUSTOM_FIELD_VALUE": None,
 }
 FEED_WINDOW = timedelta(days=30)
+#: Message and code of each way a feature missing from the plan is refused.
+PLAN_REFUSALS: dict[int, tuple[str, int]] = {
+    403: ("Feature {feature} is not available on the FREE plan", 4031),
+    402: ("Payment required: upgrade the workspace's plan", 402),
+    400: ("Sin suscripción activa", 501),
+}
 Answer = tuple[int, bytes, dict[str, str]]  # status, body, headers
 _TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 # The time-off search's YYYY-MM-DDTHH:MM:SS.ssssssZ (the fraction is optional here).
@@ -349,6 +355,12 @@ class FakeClockify:
         # Whether feed items say their type (documentType / documentCode); the spec types
         # created and updated bodies as a plain string, so a client must not rely on it.
         self.feed_typed = True
+        # How a feature missing from the plan is refused: 403 (reference §3), 402, or 400
+        # with a subscription message in the user's language (both reported, §10).
+        self.plan_refusal: Literal[403, 402, 400] = 403
+        # How an id that names nothing (a parent deleted mid-sync) is answered: 404, or
+        # 400 with code 501 as other clients report for projects and invoices (§3, §10).
+        self.missing_status: Literal[404, 400] = 404
         # Clockify documents no range limit for scheduled assignments; a limit set here
         # answers wider `start`..`end` ranges with 400, as a plan might.
         self.assignment_max_range: timedelta | None = None
@@ -612,9 +624,8 @@ class FakeClockify:
             params = match.groupdict()
             with self.dataset.lock:
                 if not self._has_feature(params.get("workspaceId"), route.feature):
-                    raise ApiError(
-                        403, f"Feature {route.feature} is not available on the FREE plan", 4031
-                    )
+                    message, code = PLAN_REFUSALS[self.plan_refusal]
+                    raise ApiError(self.plan_refusal, message.format(feature=route.feature), code)
                 if method == "POST":
                     _require_json(headers)
                 reply = route.handler(route.template, params, Query(query, body))
@@ -856,7 +867,7 @@ class FakeClockify:
         ws_id = params["workspaceId"]
         self._workspace(ws_id)
         if self.dataset.get("projects", ws_id, params["projectId"]) is None:
-            raise ApiError(404, "Project not found", 501)
+            raise ApiError(self.missing_status, "Project not found", 501)
         active = query.boolean("is-active")
         column = query.choice("sort-column", _NAME_OR_ID, "NAME") or "NAME"
         tasks = [
@@ -972,7 +983,7 @@ class FakeClockify:
         self._workspace(ws_id)
         entry = self.dataset.get("time_entries", ws_id, params["entryId"])
         if entry is None:
-            raise ApiError(404, "Time entry not found", 501)
+            raise ApiError(self.missing_status, "Time entry not found", 501)
         return Reply(_sent("time_entries", entry))
 
     def _get_feed(self, template: str, params: dict[str, str], query: Query) -> Reply:
