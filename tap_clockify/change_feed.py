@@ -422,6 +422,13 @@ class FeedRead:
     boundaries: list[datetime]
     #: When the shared feed read this one used asked up to, if it used one.
     feed_read_at: datetime | None = None
+    #: When an earlier run of the cycle began the parts of this read it finished, if
+    #: this read left them out (see quota.py): changes since then are still to come.
+    resumed_from: datetime | None = None
+
+    def resume(self) -> None:
+        """Note that parts an earlier, cut-short read finished are left out."""
+        self.resumed_from = min(self.boundaries, default=None)
 
     def consume(self, moment: datetime) -> None:
         """Note that this read took the feed's changes up to ``moment``."""
@@ -438,6 +445,8 @@ class FeedRead:
         marks = [self.started, finished]
         if self.feed_read_at is not None and self.feed_read_at < self.started:
             marks.insert(0, self.feed_read_at)
+        if self.resumed_from is not None:
+            marks = sorted({self.resumed_from, *marks})
         self.bookmark.state["changes_since"] = query_time(marks[0])
         self.bookmark.state["boundaries"] = [query_time(mark) for mark in marks]
 

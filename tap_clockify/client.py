@@ -20,6 +20,7 @@ from tap_clockify.bookmarks import ProgressMarker
 from tap_clockify.conform import RecordShaper
 from tap_clockify.errors import AccessDeniedError, ClockifyError, WindowRejectedError
 from tap_clockify.progress import quiet_console
+from tap_clockify.quota import CycleProgress, QuotaExhaustedError
 from tap_clockify.timeutil import Width, parse_time, windows
 from tap_clockify.transport import PASS_QUERY, ClockifyTransport
 from tap_clockify.writer import SingerWriter
@@ -54,6 +55,45 @@ class ClockifyStream(ClockifyTransport):
         quiet_console(self.logger)
         self._unavailable_in: set[str] = set()
         self._pending_version: int | None = None
+        #: Whether a partition was left out as finished by an earlier run of the cycle.
+        self._finished_before = False
+
+    def sync(self, context: Context | None = None) -> None:  # type: ignore[misc]  # final in the SDK; extended, not replaced
+        """Sync a partition, or one object's part of it, unless its cycle finished it.
+
+        See quota.py: a run continuing a cycle that the quota cut short skips what the
+        cycle finished; every run records what it finishes. The SDK marks this method
+        final; tests/test_quota.py pins that the override still runs.
+        """
+        if not context or "workspaceId" not in context:
+            super().sync(context)
+            return
+        if context["workspaceId"] in self.run.quota_stops:
+            return  # that workspace has no requests left this hour
+        progress = self.cycle_progress(context)
+        part = self._parent_of(context)
+        if progress.finished or (part and progress.part_finished(part)):
+            self._finished_before = True
+            return
+        try:
+            super().sync(context)
+        except QuotaExhaustedError as stop:
+            # Stop this workspace, as a killed run would (its bookmark is not advanced),
+            # and go on with the others: each has a quota of its own.
+            self.run.quota_stops[context["workspaceId"]] = stop
+            self.get_context_state(context).pop("progress_markers", None)
+            self._finished_before = True
+            return
+        if context["workspaceId"] in self.run.quota_stops:
+            return  # a stream read through this one was cut short: not finished
+        if part:
+            progress.finish_part(part)
+        else:
+            progress.finish()
+
+    def cycle_progress(self, context: Context | None) -> CycleProgress:
+        """Return what this cycle of runs finished of the context's partition (quota.py)."""
+        return CycleProgress(self.get_context_state(context), self.run)
 
     def helper(self, stream_class: type[_Stream]) -> _Stream:
         """Make an internal stream (one endpoint read for this one) that shares the run."""
@@ -170,6 +210,12 @@ class ClockifyStream(ClockifyTransport):
         """Send the held ACTIVATE_VERSION, unless some workspace was not read in full."""
         if self._pending_version is None:
             return
+        if self._finished_before:
+            self.logger.info(
+                "Not activating a new version of %s: an earlier run read part of it",
+                self.name,
+            )
+            return
         if self._unavailable_in:
             self.logger.info(
                 "Not activating a new version of %s: it was skipped for workspace(s) %s, "
@@ -262,11 +308,13 @@ class ClockifyStream(ClockifyTransport):
         window (before any of its records came; see ``_step_down_or_narrow``) narrows that
         window and every later one, and the narrower width is kept for the workspace for
         the rest of the run. At the narrowest width a 400 is a page size to step down, or
-        an error.
+        an error. Windows an earlier run of the cycle finished are not read again (see
+        quota.py).
         """
         key = (self.name, workspace_id)
         step = self.run.window_steps.get(key, 0)
-        pending = windows(since, until, self.window_widths[step])
+        progress = self.cycle_progress({"workspaceId": workspace_id})
+        pending = windows(progress.windows_from(since), until, self.window_widths[step])
         while pending:
             start, end = pending.pop(0)
             self._narrower_window_left = step < len(self.window_widths) - 1
@@ -275,6 +323,7 @@ class ClockifyStream(ClockifyTransport):
                 for record in read(start, end):
                     yielded = True
                     yield record
+                progress.window_finished(since, end)
             except WindowRejectedError:
                 if yielded:
                     raise

@@ -12,10 +12,13 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sys
 import threading
 import time
 import typing as t
 from pathlib import Path
+
+from tap_clockify.quota import QuotaExhaustedError
 
 if t.TYPE_CHECKING:
     from tap_clockify.run_state import RunState
@@ -38,13 +41,24 @@ class _ChatterFilter(logging.Filter):
         return not (isinstance(record.msg, str) and record.msg.startswith(CHATTER))
 
 
+class _QuotaStopFilter(logging.Filter):
+    """A run stopped by the quota is no error (see quota.py): the SDK's error lines go."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        stopping = isinstance(sys.exc_info()[1], QuotaExhaustedError)
+        return not (stopping and record.msg == "An unhandled error occurred while syncing '%s'")
+
+
 def quiet_console(plugin_logger: logging.Logger) -> None:
     """Keep the SDK's chatter off the console, unless asked for (see ``_quieted``).
 
     ``plugin_logger`` is the tap's or a stream's: a filter acts only on records of its own
     logger.
     """
-    if _quieted() and not any(isinstance(f, _ChatterFilter) for f in plugin_logger.filters):
+    filters = {type(f) for f in plugin_logger.filters}
+    if _QuotaStopFilter not in filters:
+        plugin_logger.addFilter(_QuotaStopFilter())
+    if _quieted() and _ChatterFilter not in filters:
         plugin_logger.addFilter(_ChatterFilter())
 
 

@@ -4,7 +4,7 @@ Streams learn things that others need within the same run: how fast Clockify may
 asked, the page sizes an endpoint refused, the ids a list returned (users for their time
 entries, projects for their tasks), the change feed (read once per workspace), whether
 Clockify has answered at all (after that a refused connection is network trouble, not a
-wrong URL), and the workspaces being read.
+wrong URL), the cycle of runs it belongs to, and the workspaces being read.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tap_clockify.change_feed import FeedUnavailableError, SharedRead
+    from tap_clockify.quota import QuotaExhaustedError
     from tap_clockify.throttle import Throttle
 
 
@@ -32,5 +33,11 @@ class RunState:
     window_steps: dict[tuple[str, str], int] = field(default_factory=dict)
     #: The one change-feed read of each workspace, shared by the streams that follow it.
     feed_reads: dict[str, SharedRead | FeedUnavailableError] = field(default_factory=dict)
+    #: The cycle this run belongs to (see quota.py).
+    cycle: str = ""
+    #: Workspaces whose hourly quota ran out in this run, and the answer that said so.
+    quota_stops: dict[str, QuotaExhaustedError] = field(default_factory=dict)
+    #: 429s answered in a row, without ``Retry-After``; any success resets it.
+    consecutive_429s: int = 0
     #: The workspaces this run reads, once the workspaces stream has listed them.
     workspace_ids: list[str] = field(default_factory=list)

@@ -16,6 +16,7 @@ from tap_clockify import __version__
 from tap_clockify.errors import ClockifyError
 from tap_clockify.hosts import DEFAULT_REGION, REGIONS
 from tap_clockify.progress import quiet_console, quiet_metrics
+from tap_clockify.quota import RESUME_KEY, begin_cycle, stop_summary
 from tap_clockify.run_state import RunState
 from tap_clockify.streams import STREAM_TYPES
 from tap_clockify.throttle import Throttle
@@ -179,12 +180,37 @@ class TapClockify(Tap):
         read did not return (see ClockifyStream.activate_version). The SDK marks this
         method final; tests/test_deletions.py pins that the override still runs. Records
         gathered after the last STATE (the SDK writes none when the state did not change)
-        are written before returning, not at exit.
+        are written before returning, not at exit. A run the hourly quota cuts short
+        saves its state, says what is left in one line and ends normally (see quota.py).
         """
+        root = self.streams["workspaces"].stream_state
+        begin_cycle(root, self.run_state)
         super().sync_all()
+        if self.run_state.quota_stops:
+            root[RESUME_KEY] = self.run_state.cycle
+            self.state_writer.write_state(self.state)
+            t.cast("SingerWriter", self.message_writer).flush()
+            stops = self.run_state.quota_stops
+            self.logger.warning("%s", stop_summary(stops, *self._partitions_finished()))
+            return
         for stream in self.streams.values():
             t.cast("ClockifyStream", stream).activate_version()
         t.cast("SingerWriter", self.message_writer).flush()
+
+    def _partitions_finished(self) -> tuple[int, int]:
+        """How many of the selected streams' workspace partitions the cycle finished."""
+        workspaces = len(self.run_state.workspace_ids)
+        selected = [
+            t.cast("ClockifyStream", s)
+            for s in self.streams.values()
+            if s.selected and s.name != "workspaces"
+        ]
+        finished = sum(
+            s.cycle_progress({"workspaceId": w}).finished
+            for s in selected
+            for w in self.run_state.workspace_ids
+        )
+        return finished, len(selected) * workspaces
 
     def discover_streams(self) -> list[ClockifyStream]:
         """Instantiate every stream; discovery calls no API."""

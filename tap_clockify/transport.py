@@ -43,6 +43,7 @@ from tap_clockify.errors import (
 from tap_clockify.hosts import base_urls
 from tap_clockify.pagination import ClockifyPaginator, Paging
 from tap_clockify.progress import Progress
+from tap_clockify.quota import QUOTA_AFTER_429S, QuotaExhaustedError
 
 if t.TYPE_CHECKING:
     from collections.abc import Generator, Iterable
@@ -87,6 +88,11 @@ def retry_after_seconds(exception: BaseException | None) -> float | None:
         return max(0.0, when.timestamp() - time.time()) if when else None
 
 
+def _status(exception: BaseException) -> int | None:
+    response = getattr(exception, "response", None)
+    return response.status_code if response is not None else None
+
+
 def could_not_connect(exception: requests.exceptions.ConnectionError) -> bool:
     """Tell "nothing answers at that address" from a connection that broke midway."""
     if isinstance(exception, requests.exceptions.ConnectTimeout):
@@ -96,16 +102,10 @@ def could_not_connect(exception: requests.exceptions.ConnectionError) -> bool:
 
 
 def plan_limit_message(response: requests.Response) -> str:
-    """Explain a 429 that retries did not cure: most likely a plan's hourly quota."""
+    """Say where a 429 that retries did not cure came from (see quota.py)."""
     wait = response.headers.get("Retry-After")
     asked = f", asked to wait {wait} s" if wait else ""
-    return (
-        f"Clockify keeps answering HTTP 429 Too Many Requests at {endpoint(response)}{asked}. "
-        "Workspaces created recently on the Free plan may make only 30 requests per hour "
-        "in total, which rules out a full sync; upgrade the workspace's plan, or sync less "
-        "at a time (workspace_ids, start_date, fewer streams) with a lower "
-        "requests_per_second."
-    )
+    return f"HTTP 429 Too Many Requests at {endpoint(response)}{asked}"
 
 
 def _json_in_any_encoding(response: requests.Response) -> t.Any:
@@ -218,6 +218,7 @@ class ClockifyTransport(RESTStream[int]):
         if error := error_for(response):
             raise error
         self._cap_before_guess.pop(self.path or "", None)  # the page size asked is accepted
+        self.run.consecutive_429s = 0
         records = self._decode(response)
         with self._records_lock:
             self._records_by_response[response] = records
@@ -331,7 +332,9 @@ class ClockifyTransport(RESTStream[int]):
                     prepared_request = self._retry_with_smaller_page(prepared_request)
                 except RetriableAPIError as exc:
                     if exc.response is not None and exc.response.status_code == 429:
-                        raise ClockifyError(plan_limit_message(exc.response), 429) from exc
+                        wait = retry_after_seconds(exc)
+                        message = plan_limit_message(exc.response)
+                        raise QuotaExhaustedError(message, wait) from exc
                     msg = f"Giving up after {self.max_tries} tries: {exc}"
                     raise ClockifyError(msg) from exc
                 except RETRIABLE_EXCEPTIONS as exc:
@@ -349,12 +352,16 @@ class ClockifyTransport(RESTStream[int]):
 
         Failing to open the very first connection means a wrong URL (once Clockify has
         answered in this run, it is network trouble, worth retrying). A 429 that
-        asks for a wait of more than ``longest_retry_after`` is an hourly quota, such as
-        the Free plan's 30 requests per hour (reference §3).
+        asks for a wait of more than ``longest_retry_after``, or that keeps coming without
+        saying how long to wait, is an hourly quota, such as the Free plan's 30 requests per
+        hour (reference §3): the run stops there (see quota.py).
         """
         if isinstance(exception, requests.exceptions.ConnectionError):
             return could_not_connect(exception) and not self.run.reached_clockify
         wait = retry_after_seconds(exception)
+        if wait is None and _status(exception) == HTTPStatus.TOO_MANY_REQUESTS:
+            self.run.consecutive_429s += 1  # longer than a burst: a quota (see quota.py)
+            return self.run.consecutive_429s >= QUOTA_AFTER_429S
         return wait is not None and wait > self.longest_retry_after
 
     def _smaller_page_size(self, request: requests.PreparedRequest) -> int | None:

@@ -66,10 +66,15 @@ class DetailedReportStream(WorkspaceStream):
         # one killed midway, no feed) the range from ``since`` is read in full.
         complete_before = changes is not None and read.bookmark.last_read is not None
         since = None if complete_before else self._full_read_start(context)
+        # Windows an earlier run of the cycle finished are not read again (quota.py), so
+        # changed months among them are read like older ones.
+        resume = self.cycle_progress(context).windows_from(since) if since else None
+        if resume is not None and since is not None and resume > since:
+            read.resume()
         ranges = [
-            (month, min(month_start(month, 1), since or month_start(month, 1)), users)
+            (month, min(month_start(month, 1), resume or month_start(month, 1)), users)
             for month, users in sorted(changed_users.items())
-            if since is None or month < since
+            if resume is None or month < resume
         ]
         if since is not None:
             ranges.append((since, datetime.now(timezone.utc), set()))

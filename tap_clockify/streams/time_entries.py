@@ -147,10 +147,17 @@ class TimeEntriesStream(WorkspaceStream):
             yield from current_states(self, workspace_id, deleted)
         start_date = self.config.get("start_date")
         since = parse_time(start_date) if start_date else None
-        yield from prefetched(
-            self._user_ids(workspace_id),
-            lambda user_id: list(self._user_entries(workspace_id, user_id, since)),
-        )
+        # Users an earlier run of the cycle finished are not read again (see quota.py).
+        progress = self.cycle_progress({"workspaceId": workspace_id})
+        users = [u for u in self._user_ids(workspace_id) if not progress.part_finished(u)]
+        if len(users) < len(self._user_ids(workspace_id)):
+            read.resume()
+        for user_id, records in prefetched(
+            users,
+            lambda user_id: [(user_id, list(self._user_entries(workspace_id, user_id, since)))],
+        ):
+            yield from records
+            progress.finish_part(user_id)
 
     def _changes(
         self, workspace_id: str, read: FeedRead, running_timers: dict[str, str]

@@ -92,6 +92,9 @@ FEED_TYPES: dict[str, str | None] = {
     "TIME_ENTRY_CUSTOM_FIELD_VALUE": None,
 }
 FEED_WINDOW = timedelta(days=30)
+#: The rolling window of ``hourly_quota``, in seconds.
+QUOTA_WINDOW = 3600.0
+_WORKSPACE_IN_PATH = re.compile(r"/workspaces/([0-9a-f]{24})")
 #: Message and code of each way a feature missing from the plan is refused.
 PLAN_REFUSALS: dict[int, tuple[str, int]] = {
     403: ("Feature {feature} is not available on the FREE plan", 4031),
@@ -355,6 +358,12 @@ class FakeClockify:
         # Whether feed items say their type (documentType / documentCode); the spec types
         # created and updated bodies as a plain string, so a client must not rely on it.
         self.feed_typed = True
+        # Requests a workspace may make in a rolling hour (None: no limit), as on new Free
+        # workspaces (30, reference §3); past it 429, with `Retry-After` when the switch
+        # says so. `pass_hour()` lets the hour go by.
+        self.hourly_quota: int | None = None
+        self.quota_retry_after = True
+        self._quota_log: dict[str, list[float]] = {}
         # How a feature missing from the plan is refused: 403 (reference §3), 402, or 400
         # with a subscription message in the user's language (both reported, §10).
         self.plan_refusal: Literal[403, 402, 400] = 403
@@ -557,7 +566,7 @@ class FakeClockify:
         query = parse_qs(parts.query, keep_blank_values=True)
         if self.latency > 0:
             time.sleep(self.latency)
-        fault = self._fault_for(path)
+        fault = self._fault_for(path) or self._over_quota(path)
         answer: Answer | None
         if fault == "drop":
             answer = None
@@ -579,6 +588,32 @@ class FakeClockify:
             statuses = Counter(str(record.status) for record in self.requests)
         body = json.dumps({"requests": sum(statuses.values()), "by_status": statuses})
         return 200, body.encode(), {"Content-Type": "application/json"}
+
+    def _over_quota(self, path: str) -> Answer | None:
+        """Answer 429 past ``hourly_quota`` requests to a workspace in the rolling hour.
+
+        Every request naming a workspace counts, refused ones too (reference §3: new Free
+        workspaces may make 30 requests an hour). ``Retry-After`` gives the seconds until
+        the oldest counted request leaves the hour, when ``quota_retry_after``.
+        """
+        match = _WORKSPACE_IN_PATH.search(path)
+        if self.hourly_quota is None or match is None:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            sent = self._quota_log.setdefault(match.group(1), [])
+            sent[:] = [moment for moment in sent if now - moment < QUOTA_WINDOW]
+            sent.append(now)
+            if len(sent) <= self.hourly_quota:
+                return None
+            wait = QUOTA_WINDOW - (now - sent[-self.hourly_quota - 1])
+        retry_after = str(max(1, round(wait))) if self.quota_retry_after else None
+        return _error_answer(429, '{"message":"Too many requests","code":429}', retry_after)
+
+    def pass_hour(self) -> None:
+        """Let an hour go by for ``hourly_quota``: every workspace may ask again."""
+        with self._lock:
+            self._quota_log.clear()
 
     def _fault_for(self, path: str) -> Answer | Literal["drop", "truncate"] | None:
         """Return the injected or random fault for this request, if any."""
