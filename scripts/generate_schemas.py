@@ -44,8 +44,9 @@ class Stream:
     # Top-level properties that must never be emitted (secrets).
     drop: tuple[str, ...] = ()
     # Other components the spec uses for the same object (e.g. ProjectDtoImplV1 beside
-    # ProjectDtoV1): their top-level fields are added where the component lacks them, since
-    # real responses carry them (clockify-api.md §6) and a field the schema lacks is dropped.
+    # ProjectDtoV1): their fields are added where the component lacks them, at any depth,
+    # since real responses carry them (clockify-api.md §6) and a field the schema lacks is
+    # dropped. "Component.property" takes that one property only.
     variants: tuple[str, ...] = ()
 
 
@@ -100,6 +101,17 @@ REPORT_AMOUNTS: Schema = {
     },
 }
 
+# The spec's other time-entry components. TimeEntryInfoDto (an entry as an approval
+# request lists it) has the entry's approvalRequestId, and its TimeIntervalDto the
+# timeZone, zonedStart/End and offsetStart/End that real entries carry (reference §10);
+# its project, task and tags objects come only with hydrated=true, which the tap never asks.
+TIME_ENTRY_VARIANTS = (
+    "TimeEntryDtoImplV1",
+    "TimeEntryDtoV1",
+    "TimeEntryInfoDto.approvalRequestId",
+    "TimeEntryInfoDto.timeInterval",
+)
+
 STREAMS: dict[str, Stream] = {
     "workspaces": Stream("WorkspaceDtoV1"),
     # Not UserDto: it flattens the settings this one nests (timeZone, weekStart, ...).
@@ -132,12 +144,12 @@ STREAMS: dict[str, Stream] = {
             **WORKSPACE_ID,
             **DELETED_AT,
         },
-        variants=("TimeEntryDtoImplV1", "TimeEntryDtoV1"),
+        variants=TIME_ENTRY_VARIANTS,
     ),
     "in_progress_time_entries": Stream(
         "TimeEntryWithRatesDtoV1",
         extra_properties=WORKSPACE_ID,
-        variants=("TimeEntryDtoImplV1", "TimeEntryDtoV1"),
+        variants=TIME_ENTRY_VARIANTS,
     ),
     "detailed_report": Stream(
         "TimeEntryDto",
@@ -244,6 +256,17 @@ SPEC_FIXES: dict[str, Schema] = {
     "ProjectDtoV1.duration": {
         "type": ["string", "null"],
         "description": "Total tracked time, as the raw string returned (ISO-8601 in practice).",
+    },
+    # Items declared as {id, name} objects (EntityName), while the field's own description
+    # and example ("[userId1, userId2, userId3]") and the shared-report DTOs of the create
+    # and update endpoints (SharedReportV1) hold user ids: either is accepted.
+    "SharedReportDtoV1.visibleToUsers": {
+        "type": ["array", "null"],
+        "description": "Users the shared report is visible to: their ids, or {id, name} objects.",
+        "items": {
+            "type": ["string", "object", "null"],
+            "properties": {"id": STRING, "name": STRING},
+        },
     },
 }
 
@@ -381,14 +404,29 @@ def stream_schema(converter: SchemaConverter, stream_name: str, stream: Stream) 
             record = record["items"]
     properties: Schema = record["properties"]
     for variant in stream.variants:
-        for name, prop in converter.component(variant)["properties"].items():
-            properties.setdefault(name, prop)
+        component, _, only = variant.partition(".")
+        fields = converter.component(component)["properties"]
+        if only and only not in fields:
+            raise SystemExit(f"{stream_name}: variant {variant!r} names no field of the spec")
+        add_missing(properties, {only: fields[only]} if only else fields)
     for name, extra in stream.extra_properties.items():
         properties.setdefault(name, copy.deepcopy(extra))
     for name in stream.drop:
         if properties.pop(name, None) is None:
             raise SystemExit(f"{stream_name}: cannot drop {name!r}, the spec has no such field")
     return {"type": "object", "properties": properties}
+
+
+def add_missing(properties: Schema, variant: Schema) -> None:
+    """Add the ``variant``'s properties that ``properties`` lacks, at every depth."""
+    for name, prop in variant.items():
+        mine = properties.get(name)
+        if mine is None:
+            properties[name] = copy.deepcopy(prop)
+        elif "properties" in mine and "properties" in prop:
+            add_missing(mine["properties"], prop["properties"])
+        elif "properties" in mine.get("items", {}) and "properties" in prop.get("items", {}):
+            add_missing(mine["items"]["properties"], prop["items"]["properties"])
 
 
 def main() -> None:

@@ -6,12 +6,20 @@ import itertools
 import json
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
+from tap_clockify.streams.approvals import (
+    APPROVAL_STATUSES,
+    UNLISTABLE_STATES,
+    ApprovalRequestsStream,
+)
 from tap_clockify.timeutil import month_start
 from tests.conftest import START_DATE, run_tap, tap_config
 from tests.fake_clockify.data import APPROVAL_STATES, TIME_OFF_STATUSES, parse_iso
+
+SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "clockify-openapi.json"
 
 
 def requests_to(result, ending: str) -> list:
@@ -34,6 +42,48 @@ def test_approval_requests_of_every_status_keyed_by_their_nested_id(full_sync):
     assert all(a["id"] == a["approvalRequest"]["id"] for a in approvals)
     asked = {r.query["status"][0] for r in requests_to(full_sync, "/approval-requests")}
     assert asked == set(APPROVAL_STATES)
+
+
+def test_approval_requests_of_every_type_in_one_request_per_status(full_sync, fake_clockify):
+    """Time, expenses or both: no filter leaves a type out, and no request is spent on one."""
+    approvals = full_sync.records["approval_requests"]
+    kinds = {(bool(a["entries"]), bool(a["expenses"])) for a in approvals}
+    assert kinds == {(True, False), (False, True), (True, True)}  # the three types
+    asked = Counter(
+        (r.path, r.query["status"][0]) for r in requests_to(full_sync, "/approval-requests")
+    )
+    assert sorted(asked.values()) == [1] * len(APPROVAL_STATES) * len(fake_clockify.workspace_ids)
+    # Nothing but what the spec declares: no undocumented filter (``types``) is sent.
+    documented = {parameter["name"] for parameter in approval_list_operation()["parameters"]}
+    sent = {name for r in requests_to(full_sync, "/approval-requests") for name in r.query}
+    assert sent <= documented
+
+
+def approval_list_operation() -> dict:
+    spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    return spec["paths"]["/v1/workspaces/{workspaceId}/approval-requests"]["get"]
+
+
+def test_approval_passes_reach_every_state_and_type_the_spec_lets_a_list_return():
+    """The passes follow the spec: a refreshed one with more filter values fails here."""
+    operation = approval_list_operation()
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    assert tuple(parameters["status"]["schema"]["enum"]) == APPROVAL_STATUSES
+    item = operation["responses"]["200"]["content"]["application/json"]["schema"]["items"]
+    spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    schemas = spec["components"]["schemas"]
+    request = schemas[item["$ref"].rsplit("/", 1)[-1]]["properties"]["approvalRequest"]
+    status = schemas[request["$ref"].rsplit("/", 1)[-1]]["properties"]["status"]
+    states = schemas[status["$ref"].rsplit("/", 1)[-1]]["properties"]["state"]["enum"]
+    assert sorted(states) == sorted(APPROVAL_STATUSES + UNLISTABLE_STATES)
+    assert not set(UNLISTABLE_STATES) & set(parameters["status"]["schema"]["enum"])
+    # A ``types`` filter (reference §10; not in this copy of the spec) whose default leaves
+    # a type out must be sent with every type.
+    if "types" in parameters:
+        schema = parameters["types"]["schema"]
+        every = set(schema.get("items", schema).get("enum", []))
+        if not every <= set(schema.get("default", every)):
+            assert set(ApprovalRequestsStream.query.get("types", "").split(",")) >= every
 
 
 def test_time_off_requests_of_every_status_and_user_are_searched(full_sync, fake_clockify):

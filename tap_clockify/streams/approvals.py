@@ -1,4 +1,4 @@
-"""Timesheet approval requests (paid feature)."""
+"""Approval requests (paid feature): timesheets, expenses, or both, for a period."""
 
 from __future__ import annotations
 
@@ -13,12 +13,24 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
 
-#: Every state the list can be filtered on; it has no "all" (reference §5).
+#: Every value the list's ``status`` filter takes, in the spec: it has no "all", and what
+#: the list returns without it is not documented (reference §5), so each is asked for.
 APPROVAL_STATUSES = ("PENDING", "APPROVED", "WITHDRAWN_APPROVAL")
+#: States a request can also be in (the spec's ``ApprovalRequestStatusDtoV1.state``) that
+#: no value of ``status`` selects; other clients report that they cannot be listed
+#: (reference §10). No documented request returns them, so they are not extracted.
+UNLISTABLE_STATES = ("WITHDRAWN_SUBMISSION", "REJECTED")
 
 
 class ApprovalRequestsStream(WorkspaceStream):
-    """Approval requests of every status, with their entries, expenses and totals."""
+    """Approval requests of every listable status, with their entries, expenses and totals.
+
+    One pass per value of ``status`` (``APPROVAL_STATUSES``), the fewest requests that
+    reach every state the list can return. The spec's list has no ``types`` parameter,
+    so each pass returns requests of every type (TIMESHEET, EXPENSE and
+    TIMESHEET_AND_EXPENSE, reference §10) and none is asked for. tests/test_stream_specifics.py
+    checks these lists against the spec.
+    """
 
     name = "approval_requests"
     path = "/workspaces/{workspaceId}/approval-requests"

@@ -66,6 +66,9 @@ INVOICE_STATUSES = ("UNSENT", "SENT", "PAID", "PARTIALLY_PAID", "VOID", "OVERDUE
 TIME_OFF_STATUSES = ("PENDING", "APPROVED", "REJECTED")
 #: The approval states the list can be filtered on (its ``status`` parameter).
 APPROVAL_STATES = ("PENDING", "APPROVED", "WITHDRAWN_APPROVAL")
+#: The other states of a request (the spec's ``ApprovalRequestStatusDtoV1.state``): no
+#: value of ``status`` lists them, so the dataset holds no request in them.
+UNLISTED_APPROVAL_STATES = ("WITHDRAWN_SUBMISSION", "REJECTED")
 
 MEMBERSHIP_STATUSES = ("PENDING", "ACTIVE", "DECLINED", "INACTIVE")
 ACCOUNT_STATUSES = (
@@ -877,6 +880,11 @@ class _Builder:
                         for f in entry_fields
                     ]
                 entries.append(entry)
+            own = [e for e in entries if e["userId"] == member.user_id]
+            for approval_id, week in self.approval_weeks(ws_id, member, own):
+                for entry in own:
+                    if _week_start(parse_iso(entry["timeInterval"]["start"])) == week:
+                        entry["approvalRequestId"] = approval_id
         runner = next(
             (
                 m
@@ -900,6 +908,7 @@ class _Builder:
     ) -> Record:
         currency = _CURRENCIES[self.ws_ids.index(ws_id) % len(_CURRENCIES)]
         return {
+            "approvalRequestId": None,  # set for entries in a timesheet approval request
             "billable": False,
             "costRate": rate(0, currency),
             "customFieldValues": [],
@@ -914,7 +923,13 @@ class _Builder:
             "timeInterval": {
                 "duration": iso_duration(int((end - start).total_seconds())) if end else None,
                 "end": iso(end) if end else None,
+                # The entry's own zone and offsets (reference §10), kept in UTC here.
+                "offsetEnd": 0 if end else None,
+                "offsetStart": 0,
                 "start": iso(start),
+                "timeZone": "UTC",
+                "zonedEnd": iso(end) if end else None,
+                "zonedStart": iso(start),
             },
             "type": "REGULAR",
             "userId": member.user_id,
@@ -1318,6 +1333,21 @@ class _Builder:
                 )
         return balances
 
+    def approval_weeks(
+        self, ws_id: str, member: _Member, finished: list[Record]
+    ) -> list[tuple[str, datetime]]:
+        """The member's timesheet requests, (id, week): the newest weeks with finished entries.
+
+        Shared by the entries (their ``approvalRequestId``) and the requests themselves.
+        """
+        weeks = sorted(
+            {_week_start(parse_iso(e["timeInterval"]["start"])) for e in finished},
+            reverse=True,
+        )[: self.spec.approvals_per_user]
+        return [
+            (self.id("approval", ws_id, member.user_id, k), week) for k, week in enumerate(weeks)
+        ]
+
     def approvals(
         self,
         ws_id: str,
@@ -1327,89 +1357,108 @@ class _Builder:
         context: tuple[str, list[Record], list[Record], list[Record]],
         owner: _Member,
     ) -> list[Record]:
-        """One request per member and week with entries (newest weeks), states cycling."""
-        currency, projects, tasks, tags = context
+        """Each member's requests of every type, in the states the list can be filtered on.
+
+        A request per week with entries (the newest weeks), of type TIMESHEET_AND_EXPENSE
+        when it also holds the week's expenses (every other week) and TIMESHEET when not;
+        expenses left out of those are submitted on their own, an EXPENSE request per week.
+        States cycle through ``APPROVAL_STATES``. Requests in ``UNLISTED_APPROVAL_STATES``
+        are not generated: no documented request lists them, and the fake's ground truth
+        is what a complete extraction can hold.
+        """
         approvals = []
         for member in tracking:
-            weeks = sorted(
-                {
-                    _week_start(parse_iso(e["timeInterval"]["start"]))
-                    for e in own_entries[member.user_id]
-                },
-                reverse=True,
-            )[: self.spec.approvals_per_user]
-            for k, week in enumerate(weeks):
-                approval_id = self.id("approval", ws_id, member.user_id, k)
-                state = APPROVAL_STATES[(member.position + k) % len(APPROVAL_STATES)]
+            own_expenses = [x for x in expenses if x["userId"] == member.user_id]
+            covered: set[str] = set()  # expenses in a timesheet request
+            weeks = self.approval_weeks(ws_id, member, own_entries[member.user_id])
+            for k, (approval_id, week) in enumerate(weeks):
                 in_week = [
                     e
                     for e in own_entries[member.user_id]
                     if _week_start(parse_iso(e["timeInterval"]["start"])) == week
                 ]
-                spent = [
-                    x
-                    for x in expenses
-                    if x["userId"] == member.user_id
-                    and _week_start(datetime.fromisoformat(x["date"] + "T00:00:00+00:00")) == week
-                ]
-                timed = [(duration_seconds(e["timeInterval"]["duration"]), e) for e in in_week]
-                billable = sum(secs for secs, e in timed if e["billable"])
-                breaks = sum(secs for secs, e in timed if e["type"] == "BREAK")
-                earned = sum(
-                    secs / 3600 * e["hourlyRate"]["amount"] for secs, e in timed if e["billable"]
-                )
-                cost = sum(secs / 3600 * e["costRate"]["amount"] for secs, e in timed)
-                tracked = iso_duration(sum(secs for secs, _ in timed))
+                with_expenses = (member.position + k) % 2 == 0
+                spent = [x for x in own_expenses if with_expenses and _expense_week(x) == week]
+                covered.update(x["id"] for x in spent)
+                state = APPROVAL_STATES[(member.position + k) % len(APPROVAL_STATES)]
                 approvals.append(
-                    {
-                        "id": approval_id,  # kept by the fake; Clockify nests it only
-                        "approvalRequest": {
-                            "creator": {
-                                "userEmail": member.email,
-                                "userId": member.user_id,
-                                "userName": member.name,
-                            },
-                            "dateRange": {
-                                "end": iso(week + timedelta(days=7, seconds=-1)),
-                                "start": iso(week),
-                            },
-                            "id": approval_id,
-                            "owner": {
-                                "startOfWeek": "MONDAY",
-                                "timeZone": _TIMEZONES[member.position % len(_TIMEZONES)],
-                                "userId": member.user_id,
-                                "userName": member.name,
-                            },
-                            "status": {
-                                "note": "Looks good" if state == "APPROVED" else "",
-                                "state": state,
-                                "updatedAt": iso(week + timedelta(days=8)),
-                                "updatedBy": member.user_id
-                                if state == "PENDING"
-                                else owner.user_id,
-                                "updatedByUserName": member.name
-                                if state == "PENDING"
-                                else owner.name,
-                            },
-                            "workspaceId": ws_id,
-                        },
-                        "approvedTime": tracked if state == "APPROVED" else "PT0S",
-                        "billableAmount": round(earned, 2),
-                        "billableTime": iso_duration(billable),
-                        "breakTime": iso_duration(breaks),
-                        "costAmount": round(cost, 2),
-                        "entries": [
-                            self.entry_info(e, approval_id, projects, tasks, tags) for e in in_week
-                        ],
-                        "expenseTotal": sum(x["total"] for x in spent),
-                        "expenses": [
-                            _expense_in_approval(x, approval_id, state, currency) for x in spent
-                        ],
-                        "pendingTime": tracked if state == "PENDING" else "PT0S",
-                        "trackedTime": tracked,
-                    }
+                    self.approval(
+                        ws_id, approval_id, week, state, member, owner, in_week, spent, context
+                    )
+                )
+            if not weeks:
+                continue
+            alone = [x for x in own_expenses if x["id"] not in covered]
+            for j, week in enumerate(sorted({_expense_week(x) for x in alone}, reverse=True)):
+                approval_id = self.id("approval", ws_id, member.user_id, "expenses", j)
+                state = APPROVAL_STATES[(member.position + j + 1) % len(APPROVAL_STATES)]
+                spent = [x for x in alone if _expense_week(x) == week]
+                approvals.append(
+                    self.approval(
+                        ws_id, approval_id, week, state, member, owner, [], spent, context
+                    )
                 )
         return approvals
+
+    def approval(
+        self,
+        ws_id: str,
+        approval_id: str,
+        week: datetime,
+        state: str,
+        member: _Member,
+        owner: _Member,
+        entries: list[Record],
+        spent: list[Record],
+        context: tuple[str, list[Record], list[Record], list[Record]],
+    ) -> Record:
+        """One approval request (``ApprovalDetailsDtoV1``) for a member's week."""
+        currency, projects, tasks, tags = context
+        timed = [(duration_seconds(e["timeInterval"]["duration"]), e) for e in entries]
+        billable = sum(secs for secs, e in timed if e["billable"])
+        breaks = sum(secs for secs, e in timed if e["type"] == "BREAK")
+        earned = sum(secs / 3600 * e["hourlyRate"]["amount"] for secs, e in timed if e["billable"])
+        cost = sum(secs / 3600 * e["costRate"]["amount"] for secs, e in timed)
+        tracked = iso_duration(sum(secs for secs, _ in timed))
+        return {
+            "id": approval_id,  # kept by the fake; Clockify nests it only
+            "approvalRequest": {
+                "creator": {
+                    "userEmail": member.email,
+                    "userId": member.user_id,
+                    "userName": member.name,
+                },
+                "dateRange": {
+                    "end": iso(week + timedelta(days=7, seconds=-1)),
+                    "start": iso(week),
+                },
+                "id": approval_id,
+                "owner": {
+                    "startOfWeek": "MONDAY",
+                    "timeZone": _TIMEZONES[member.position % len(_TIMEZONES)],
+                    "userId": member.user_id,
+                    "userName": member.name,
+                },
+                "status": {
+                    "note": "Looks good" if state == "APPROVED" else "",
+                    "state": state,
+                    "updatedAt": iso(week + timedelta(days=8)),
+                    "updatedBy": member.user_id if state == "PENDING" else owner.user_id,
+                    "updatedByUserName": member.name if state == "PENDING" else owner.name,
+                },
+                "workspaceId": ws_id,
+            },
+            "approvedTime": tracked if state == "APPROVED" else "PT0S",
+            "billableAmount": round(earned, 2),
+            "billableTime": iso_duration(billable),
+            "breakTime": iso_duration(breaks),
+            "costAmount": round(cost, 2),
+            "entries": [self.entry_info(e, approval_id, projects, tasks, tags) for e in entries],
+            "expenseTotal": sum(x["total"] for x in spent),
+            "expenses": [_expense_in_approval(x, approval_id, state, currency) for x in spent],
+            "pendingTime": tracked if state == "PENDING" else "PT0S",
+            "trackedTime": tracked,
+        }
 
     @staticmethod
     def entry_info(
@@ -1422,7 +1471,6 @@ class _Builder:
         """A time entry as an approval request lists it (``TimeEntryInfoDto``)."""
         project = next((p for p in projects if p["id"] == entry["projectId"]), None)
         task = next((t for t in tasks if t["id"] == entry["taskId"]), None)
-        interval = entry["timeInterval"]
         return {
             "approvalRequestId": approval_id,
             "billable": entry["billable"],
@@ -1447,16 +1495,7 @@ class _Builder:
                 if tag["id"] in entry["tagIds"]
             ],
             "task": {"id": task["id"], "name": task["name"]} if task else None,
-            "timeInterval": {
-                "duration": interval["duration"],
-                "end": interval["end"],
-                "offsetEnd": 0,
-                "offsetStart": 0,
-                "start": interval["start"],
-                "timeZone": "UTC",
-                "zonedEnd": interval["end"],
-                "zonedStart": interval["start"],
-            },
+            "timeInterval": copy.deepcopy(entry["timeInterval"]),
             "type": entry["type"],
         }
 
@@ -1629,6 +1668,10 @@ def _expense_in_approval(expense: Record, approval_id: str, state: str, currency
             f"https://files.clockify.me/receipts/{expense['fileId']}" if expense["fileId"] else None
         ),
     }
+
+
+def _expense_week(expense: Record) -> datetime:
+    return _week_start(datetime.fromisoformat(expense["date"] + "T00:00:00+00:00"))
 
 
 def _week_start(moment: datetime) -> datetime:

@@ -1234,8 +1234,12 @@ class FakeClockify:
     def _get_approvals(self, template: str, params: dict[str, str], query: Query) -> Reply:
         ws_id = params["workspaceId"]
         self._workspace(ws_id)
-        # Without a status only pending requests come back: the reference has clients loop
-        # over the three states (§5); an inference, not documented.
+        # As the spec's parameters say: ``status`` takes the three states in APPROVAL_STATES
+        # (any other, REJECTED or WITHDRAWN_SUBMISSION too, is a 400). Without a status only
+        # pending requests come back: the reference has clients loop over the three states
+        # (§5); an inference, not documented. The spec has no ``types`` parameter: requests
+        # of every type (time, expenses, both) are listed, and ``types`` is ignored like any
+        # parameter Clockify does not know.
         state = query.choice("status", APPROVAL_STATES, "PENDING")
         keys: dict[str, Callable[[Record], Any]] = {
             "ID": lambda a: a["approvalRequest"]["id"],
