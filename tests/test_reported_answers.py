@@ -77,3 +77,18 @@ def test_a_genuine_bad_request_still_fails_loudly(tmp_path, make_server, path):
     assert "Clockify refused the request (HTTP 400 from /api/v1/workspaces/" in result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("bare_array", [False, True], ids=["response", "bare array"])
+def test_feed_bodies_of_both_shapes_are_read(tmp_path, make_server, bare_array):
+    server = make_server(SPEC)
+    server.feed_bare_array = bare_array
+    first = sync(tmp_path, server)
+    workspace_id = server.workspace_ids[0]
+    edited, deleted = server.ground_truth("time_entries")[:2]
+    server.dataset.update("time_entries", workspace_id, edited["id"], description="edited")
+    server.dataset.delete("time_entries", workspace_id, deleted["id"])
+    second = sync(tmp_path, server, state=first.final_state)
+    emitted = {e["id"]: e for e in second.records["time_entries"]}
+    assert emitted[edited["id"]]["description"] == "edited"
+    assert emitted[deleted["id"]]["_sdc_deleted_at"]

@@ -358,6 +358,9 @@ class FakeClockify:
         # Whether feed items say their type (documentType / documentCode); the spec types
         # created and updated bodies as a plain string, so a client must not rely on it.
         self.feed_typed = True
+        # Whether feed bodies are a bare array of items, as one client parses them (§10),
+        # instead of the spec's {"response": [...]}.
+        self.feed_bare_array = False
         # Requests a workspace may make in a rolling hour (None: no limit), as on new Free
         # workspaces (30, reference §3); past it 429, with `Retry-After` when the switch
         # says so. `pass_hour()` lets the hour go by.
@@ -1051,7 +1054,8 @@ class FakeClockify:
             for item in items:
                 item.pop("documentType", None)
                 item.pop("documentCode", None)
-        return Reply({"response": items[page * limit : (page + 1) * limit]})
+        chunk = items[page * limit : (page + 1) * limit]
+        return Reply(chunk if self.feed_bare_array else {"response": chunk})
 
     # ----------------------------------------------------------------- paid features and more
 
