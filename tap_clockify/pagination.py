@@ -1,7 +1,10 @@
 """Clockify's page-number pagination (reference §4).
 
 Lists are paged with ``page`` (from 1) and ``page-size``. Newer responses carry a
-``Last-Page: true|false`` header; older ones do not, and then a short page is the end.
+``Last-Page: true|false`` header; older ones, and some lists still (the shared-reports
+list, reference §10), do not, and then a short page is the end. Some lists may not page
+at all: custom fields and holidays were seen to ignore ``page`` and the page size and
+answer every item on every page (§4, §10), which :class:`ClockifyPaginator` notices.
 """
 
 from __future__ import annotations
@@ -26,7 +29,25 @@ COMMON_PAGE_CAPS = frozenset({50, 100, 200, 250, 500, 1000, 2000, 2500})
 
 
 class ClockifyPaginator(PageNumberPaginator):
-    """Pages 1, 2, … until ``Last-Page: true`` or, without that header, a short page."""
+    """Pages 1, 2, … until a page shows that the list has ended.
+
+    The rules, in the order :meth:`has_more` applies them:
+
+    1. A page that repeats the previous one, byte for byte, ends the list. Only a list
+       that ignores ``page`` answers the same records twice (records have ids, a paged
+       list never repeats one), and such a list would answer them for every page after.
+       It comes first because nothing else stops such a list when each answer fills the
+       page size, whether or not it says ``Last-Page: false``.
+    2. ``Last-Page``, when sent, is trusted.
+    3. A page holding more records than the page size asked for is everything: a list
+       that ignores paging answered all of it, and asking on would fetch it again.
+    4. A full page may be followed by more; a short one is the end, unless it holds
+       exactly one of the :data:`COMMON_PAGE_CAPS` (a page size a server may clamp to).
+
+    Rule 1 needs a second request to notice (after a page exactly as large as asked, or
+    a common cap): the SDK has already emitted that request's records by the time the
+    paginator sees it, so whoever parses pages should drop them; see :meth:`repeats`.
+    """
 
     def __init__(
         self,
@@ -37,17 +58,34 @@ class ClockifyPaginator(PageNumberPaginator):
         super().__init__(start_value=first_page)
         self._page_size = page_size
         self._count_records = count_records
+        self._previous: bytes | None = None  # the body of the page before, while paging on
+
+    def repeats(self, response: requests.Response) -> bool:
+        """Whether the response is the previous page again: its records are no news.
+
+        Compared as raw bodies: a list answering the same records again answers the same
+        bytes, and comparing them costs nothing next to decoding (unequal ones differ
+        early, or in length).
+        """
+        return self._previous is not None and response.content == self._previous
 
     def has_more(self, response: requests.Response) -> bool:
-        """Trust ``Last-Page`` when present, otherwise compare the page to its size."""
+        """Apply the rules of the class docstring to the page just read."""
+        more = not self.repeats(response) and self._more_after(response)
+        self._previous = response.content if more else None
+        return more
+
+    def _more_after(self, response: requests.Response) -> bool:
         last_page = response.headers.get("Last-Page")
         if last_page is not None:
             return last_page.strip().lower() != "true"
         count = self._count_records(response)
         page_size = self._page_size()
-        if count >= page_size:
+        if count > page_size:
+            return False
+        if count == page_size:
             return True
-        return 0 < count < page_size and count in COMMON_PAGE_CAPS
+        return count > 0 and count in COMMON_PAGE_CAPS
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import typing as t
 from functools import cached_property
 from http import HTTPStatus
 from urllib.parse import urlparse
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakSet
 
 import backoff
 import msgspec
@@ -151,6 +151,8 @@ class ClockifyTransport(RESTStream[int]):
             WeakKeyDictionary()
         )
         self._records_lock = threading.Lock()
+        #: The paginators of the lists being read (one per list, several in threads).
+        self._paginators: WeakSet[ClockifyPaginator] = WeakSet()
         #: Set while a narrower date window is left to ask for (see ``read_windows``).
         self._narrower_window_left = False
         #: Page sizes stepped down to after a 400 that did not say why, not yet confirmed
@@ -183,11 +185,14 @@ class ClockifyTransport(RESTStream[int]):
         """Page through lists; single request for unpaginated endpoints."""
         if self.max_page_size is None:
             return SinglePagePaginator()
-        return ClockifyPaginator(
+        paginator = ClockifyPaginator(
             page_size=lambda: self.page_size,
             count_records=lambda response: len(self.page_records(response)),
             first_page=self.paging.first_page,
         )
+        with self._records_lock:
+            self._paginators.add(paginator)
+        return paginator
 
     def get_url_params(
         self, context: Context | None, next_page_token: int | None
@@ -303,8 +308,16 @@ class ClockifyTransport(RESTStream[int]):
         return records
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
-        """Yield the page's records."""
-        yield from self.page_records(response)
+        """Yield the page's records, unless it repeats the page before (no news).
+
+        The SDK yields a page's records before its paginator sees the page, so the page
+        that shows a list ignores paging (``ClockifyPaginator.repeats``) is dropped here;
+        the paginator then ends the list. Only a list's own page before is the same bytes.
+        """
+        with self._records_lock:
+            paginators = list(self._paginators)
+        if not any(paginator.repeats(response) for paginator in paginators):
+            yield from self.page_records(response)
 
     def request_decorator(self, func: RequestFunc) -> RequestFunc:
         """Throttle every attempt, retry transient failures, step down rejected page sizes."""

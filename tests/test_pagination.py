@@ -39,10 +39,41 @@ def has_more(records: int, last_page: str | None, page_size: int = 100) -> bool:
         (100, None, True),  # full page without the header: there may be more
         (99, None, False),  # short page: the end
         (50, None, True),  # a round number below the ask: maybe a silently capped page
+        (101, None, False),  # more than asked: the list ignores paging, this is all of it
+        (101, "false", True),
     ],
 )
 def test_paginator_end_detection(records, last_page, expected):
     assert has_more(records, last_page) is expected
+
+
+def page_of(ids: range, last_page: str | None = None) -> requests.Response:
+    resp = response(0, last_page)
+    resp._content = json.dumps([{"id": str(i)} for i in ids]).encode()
+    return resp
+
+
+@pytest.mark.parametrize("last_page", [None, "false"])
+def test_a_page_that_repeats_the_previous_one_ends_the_list(last_page):
+    """A list that ignores ``page`` answers page 1 again: that is the end, header or not."""
+    paginator = ClockifyPaginator(page_size=lambda: 2, count_records=lambda r: len(r.json()))
+    paginator.advance(page_of(range(2), last_page))
+    assert (paginator.finished, paginator.current_value) == (False, 2)
+    assert paginator.repeats(page_of(range(2)))
+    assert not paginator.repeats(page_of(range(2, 4)))
+    paginator.advance(page_of(range(2), last_page))
+    assert paginator.finished
+
+
+def test_only_the_page_just_before_counts_as_a_repeat():
+    paginator = ClockifyPaginator(page_size=lambda: 2, count_records=lambda r: len(r.json()))
+    assert not paginator.repeats(page_of(range(2)))  # nothing read yet
+    paginator.advance(page_of(range(2)))
+    paginator.advance(page_of(range(2, 4)))
+    assert not paginator.repeats(page_of(range(2)))
+    paginator.advance(page_of(range(4, 5)))  # short: the end, and nothing more to compare
+    assert paginator.finished
+    assert not paginator.repeats(page_of(range(4, 5)))
 
 
 def test_paginator_counts_pages_from_one():

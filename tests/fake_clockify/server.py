@@ -73,6 +73,9 @@ DEFAULT_PAGE_SIZE_CAPS: dict[str, int] = {
 }
 #: Largest ``page`` the time-off lists accept (reference §4).
 TIME_OFF_MAX_PAGE = 1000
+#: Paged lists that send no ``Last-Page`` header by default: the shared-reports list, as
+#: one client records (reference §10).
+DEFAULT_NO_LAST_PAGE = frozenset({"/workspaces/{workspaceId}/shared-reports"})
 #: Fields the fake keeps beside a record that Clockify does not send (the tap adds them).
 NOT_SENT: dict[str, tuple[str, ...]] = {
     "invoice_payments": ("invoiceId",),
@@ -335,6 +338,8 @@ class FakeClockify:
         api_key: str = "test-key",
         *,
         last_page_header: bool = True,
+        no_last_page: Iterable[str] = DEFAULT_NO_LAST_PAGE,
+        ignores_paging: Iterable[str] = (),
         latency: float = 0.0,
         deletion_lag: float = 0.0,
         host: str = "127.0.0.1",
@@ -342,7 +347,14 @@ class FakeClockify:
     ) -> None:
         self.dataset = dataset
         self.api_key = api_key
+        # Paging switches (reference §4, §10). `last_page_header` False: no list sends
+        # `Last-Page`; `no_last_page`: templates of the lists that never send it;
+        # `ignores_paging`: templates of lists that ignore `page` and the page size and
+        # answer every item on every page, without the header (as one source saw custom
+        # fields and holidays do).
         self.last_page_header = last_page_header
+        self.no_last_page: set[str] = set(no_last_page)
+        self.ignores_paging: set[str] = set(ignores_paging)
         self.latency = latency
         self.deletion_lag = deletion_lag  # seconds before a deletion shows in /entities/deleted
         # The key owner's profile zone. Clockify reportedly reads the per-user time-entry
@@ -736,7 +748,7 @@ class FakeClockify:
     ) -> Reply:
         """Slice the 1-based page the query asks for and set ``Last-Page``."""
         page = query.integer("page", 1, minimum=1)
-        if max_page is not None and page > max_page:
+        if max_page is not None and page > max_page and template not in self.ignores_paging:
             raise ApiError(400, f"page must be less than or equal to {max_page}", 501)
         size = query.integer(size_name, default_size, minimum=1)
         return self._slice(template, items, page, size, size_name, wrap)
@@ -750,20 +762,23 @@ class FakeClockify:
         size_name: str = "page-size",
         wrap: str | None = None,
     ) -> Reply:
-        """Slice one 1-based page and set ``Last-Page`` (when switched on).
+        """Slice one 1-based page and set ``Last-Page`` (unless switched off for the list).
 
         With ``wrap``, the page is ``{wrap: [...], "count": total}``, as most newer lists
-        answer (some name the total otherwise; their handlers rename it).
+        answer (some name the total otherwise; their handlers rename it). A list in
+        ``ignores_paging`` answers every item, whatever page and size were asked, and
+        checks neither against a cap.
         """
-        cap = self.page_size_caps.get(template, DEFAULT_PAGE_SIZE_CAP)
-        if size > cap:
-            raise ApiError(400, f"{size_name} must be less than or equal to {cap}", 501)
-        chunk = items[(page - 1) * size : page * size]
-        headers = (
-            {"Last-Page": "true" if page * size >= len(items) else "false"}
-            if self.last_page_header
-            else {}
-        )
+        headers: dict[str, str] = {}
+        if template in self.ignores_paging:
+            chunk = items
+        else:
+            cap = self.page_size_caps.get(template, DEFAULT_PAGE_SIZE_CAP)
+            if size > cap:
+                raise ApiError(400, f"{size_name} must be less than or equal to {cap}", 501)
+            chunk = items[(page - 1) * size : page * size]
+            if self.last_page_header and template not in self.no_last_page:
+                headers["Last-Page"] = "true" if page * size >= len(items) else "false"
         return Reply({wrap: chunk, "count": len(items)} if wrap else chunk, headers=headers)
 
     def _has_feature(self, ws_id: str | None, feature: str | None) -> bool:
