@@ -43,7 +43,7 @@ class ClockifyError(FatalAPIError):
         #: The HTTP status that caused it, if any.
         self.status = status
         #: Whether it says the object asked for does not exist (any more): a 404, or a 400
-        #: with code 501 that says so or nothing (reference §3, §10).
+        #: with code 501 that says so, or says nothing (reference §3, §10).
         self.gone = gone
 
 
@@ -111,7 +111,7 @@ def refused_part(response: requests.Response) -> Refusal | None:
     date_range = bool(_DATE_RANGE_WORDS.search(message))
     if page_size != date_range:
         return "page size" if page_size else "date range"
-    if clockify_code(response) == GONE_CODE and (not message or _GONE_WORDS.search(message)):
+    if clockify_code(response) == GONE_CODE and _GONE_WORDS.search(message):
         return "gone"
     return None
 
@@ -142,8 +142,11 @@ def error_for(response: requests.Response) -> Exception | None:
         )
     if status == HTTPStatus.NOT_FOUND:
         return ClockifyError(f"Not found (HTTP 404 from {path}){suffix}.", status, gone=True)
+    # A silent 400 with code 501, once no smaller page or narrower window is left to try
+    # (see transport.py), most likely names an id that is gone too.
+    silent_gone = not detail and clockify_code(response) == GONE_CODE
     return ClockifyError(
         f"Clockify refused the request (HTTP {status} from {path}){suffix}.",
         status,
-        gone=refused == "gone",
+        gone=refused == "gone" or (status == HTTPStatus.BAD_REQUEST and silent_gone),
     )

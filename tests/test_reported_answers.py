@@ -32,7 +32,9 @@ def test_tasks_of_a_project_answered_400_501_are_skipped_as_gone(tmp_path, make_
     expected = {t["id"] for t in server.ground_truth("tasks") if t["projectId"] != project["id"]}
     assert {t["id"] for t in result.records["tasks"]} == expected
     asked = [r for r in server.requests if f"/projects/{project['id']}/tasks" in r.path]
-    assert len(asked) == 1, "a vanished project's tasks were asked again with smaller pages"
+    # Said: gone at once. Silent: it could be the page size, so a smaller one is tried
+    # first (injected once, the second ask succeeds here).
+    assert len(asked) == (1 if "message" in body else 2)
 
 
 def test_payments_of_an_invoice_answered_400_501_are_skipped_as_gone(tmp_path, make_server):
