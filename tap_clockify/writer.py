@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import signal
 import sys
+import threading
 import typing as t
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter, serialize_jsonl
@@ -53,12 +56,37 @@ class SingerWriter(MsgSpecWriter):
         """Add a record's line; write the chunk out once it is large enough."""
         self._chunk += line
         if len(self._chunk) >= CHUNK_BYTES:
-            sys.stdout.buffer.write(self._chunk)
-            self._chunk.clear()
+            self._write_out(flush=False)
 
     def flush(self) -> None:
         """Write whatever is gathered and flush stdout."""
-        if self._chunk:
-            sys.stdout.buffer.write(self._chunk)
-            self._chunk.clear()
-        sys.stdout.flush()
+        self._write_out(flush=True)
+
+    def _write_out(self, *, flush: bool) -> None:
+        """Write the chunk out whole, then let a stop signal in.
+
+        A SIGTERM or SIGINT that arrived while a large chunk was being written would run
+        the SDK's handler (write the STATE, exit) in the middle of it, cutting a line
+        short; the signals wait until the chunk is out. The chunk is taken first, so that
+        nothing can write it a second time.
+        """
+        chunk, self._chunk = self._chunk, bytearray()
+        with _stop_signals_held():
+            if chunk:
+                sys.stdout.buffer.write(chunk)
+            if flush:
+                sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def _stop_signals_held() -> t.Iterator[None]:
+    """Hold SIGTERM and SIGINT back in the main thread until the block ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGTERM, signal.SIGINT}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)

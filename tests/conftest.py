@@ -48,7 +48,9 @@ def parse_singer(stdout: str) -> tuple[dict, dict, list]:
     records: dict[str, list[dict[str, Any]]] = defaultdict(list)
     schemas: dict[str, dict[str, Any]] = {}
     states: list[dict[str, Any]] = []
-    for line in stdout.splitlines():
+    # Singer messages end at "\n" only: str.splitlines would also cut at characters a
+    # JSON string may hold raw (U+2028, U+0085, form feeds, …).
+    for line in filter(None, stdout.split("\n")):
         message = json.loads(line)
         if message["type"] == "RECORD":
             records[message["stream"]].append(message["record"])
