@@ -2,14 +2,17 @@
 
 target-jsonl appends each run's records to ``output/<stream>.jsonl``: an object appears
 once per run that emitted it, and a deleted one once more with ``_sdc_deleted_at`` set.
-This keeps the last version of every primary key (keys from ``tap-clockify --discover``)
-and leaves the deleted ones out, then lets DuckDB infer the column types::
+This rebuilds each stream's table from its files, oldest first, with the same loader the
+notebook API uses (``tap_clockify.duckdb_loader``): columns typed from the stream's
+schema (``tap-clockify --discover``: times ``TIMESTAMPTZ``, numbers ``DECIMAL(38, 9)``,
+objects ``STRUCT``), rows upserted on the stream's key, deleted ones removed::
 
     .venv/bin/python scripts/jsonl_to_duckdb.py                # output/ -> output/clockify.duckdb
     .venv/bin/python scripts/jsonl_to_duckdb.py DIR DATABASE
 
-Full-table streams (users, workspaces, ...) carry no deletion flags, so an object that
-disappeared from Clockify stays until you sync into an empty directory.
+target-jsonl keeps no ACTIVATE_VERSION messages, so an object that disappeared from a
+full-table stream (users, workspaces, ...) stays until you sync into an empty directory;
+the notebook API (``tap_clockify.notebook``) removes those too.
 """
 
 from __future__ import annotations
@@ -18,56 +21,57 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+from tap_clockify.duckdb_loader import DuckDBLoader, quote
+
 TAP = str(Path(sys.executable).with_name("tap-clockify"))
+#: The loader's source name for rows loaded from files (no state is kept for them).
+SOURCE = "jsonl"
 
 
-def primary_keys() -> dict[str, list[str]]:
-    """Each stream's key properties, from the tap's catalog (discovery calls no API)."""
-    catalog = json.loads(
+def catalog() -> dict[str, tuple[dict[str, Any], list[str]]]:
+    """Each stream's schema and key properties (discovery calls no API)."""
+    found = json.loads(
         subprocess.run([TAP, "--discover"], capture_output=True, text=True, check=True).stdout
     )
-    return {entry["tap_stream_id"]: entry["key_properties"] for entry in catalog["streams"]}
+    return {
+        entry["tap_stream_id"]: (entry["schema"], entry["key_properties"])
+        for entry in found["streams"]
+    }
 
 
-def current_rows(files: list[Path], keys: list[str]) -> list[dict]:
-    """The last version of each key across ``files`` (oldest first), minus deleted ones."""
-    latest: dict[tuple, dict] = {}
-    for path in files:
-        with path.open(encoding="utf-8") as lines:
-            for line in lines:
-                record = json.loads(line)
-                latest[tuple(record.get(key) for key in keys)] = record
-    rows = [row for row in latest.values() if not row.get("_sdc_deleted_at")]
-    for row in rows:
-        row.pop("_sdc_deleted_at", None)
-    return rows
+def stream_files(source: Path, stream: str) -> list[Path]:
+    """target-jsonl writes <stream>.jsonl, or <stream>-<timestamp>.jsonl per run."""
+    return sorted(source.glob(f"{stream}.jsonl")) + sorted(source.glob(f"{stream}-*.jsonl"))
 
 
 def load(source: Path, database: Path) -> dict[str, int]:
-    """Replace one table per stream found in ``source``; return the row count of each."""
+    """Rebuild one table per stream found in ``source``; return each one's row count."""
     counts = {}
-    with duckdb.connect(str(database)) as connection, tempfile.TemporaryDirectory() as tmp:
-        for stream, keys in primary_keys().items():
-            # target-jsonl writes <stream>.jsonl, or <stream>-<timestamp>.jsonl per run.
-            files = sorted(source.glob(f"{stream}.jsonl")) + sorted(
-                source.glob(f"{stream}-*.jsonl")
-            )
-            rows = current_rows(files, keys)
-            if not rows:
-                continue
-            staged = Path(tmp, f"{stream}.jsonl")
-            staged.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-            connection.execute(
-                f'CREATE OR REPLACE TABLE "{stream}" AS '
-                "SELECT * FROM read_json(?, format = 'newline_delimited', sample_size = -1)",
-                [str(staged)],
-            )
-            counts[stream] = len(rows)
+    with duckdb.connect(str(database)) as connection:
+        loader = DuckDBLoader(connection, SOURCE)
+        loader.begin()
+        try:
+            for stream, (schema, keys) in catalog().items():
+                files = stream_files(source, stream)
+                if not files:
+                    continue
+                connection.execute(f"DROP TABLE IF EXISTS {quote(stream)}")
+                loader.schema(stream, schema, keys)
+                for path in files:
+                    with path.open(encoding="utf-8") as lines:
+                        for line in lines:
+                            loader.record(stream, json.loads(line), None)
+            loader.finish()
+        except BaseException:
+            loader.abort()
+            raise
+        for stream, numbers in loader.counts.items():
+            counts[stream] = numbers.inserted
     return counts
 
 
