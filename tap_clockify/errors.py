@@ -126,9 +126,10 @@ def error_for(response: requests.Response) -> Exception | None:
     suffix = f": {detail}" if detail else ""
     if status in RETRIED or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         return RetriableAPIError(f"HTTP {status} from {path}{suffix}", response)
-    if status == HTTPStatus.UNAUTHORIZED:
+    if status == HTTPStatus.UNAUTHORIZED:  # about the key wherever it came: say the host
         return ClockifyError(
-            f"Clockify rejected the API key (HTTP 401 from {path}){suffix}. "
+            f"Clockify rejected the API key (HTTP 401 from {urlparse(response.url).netloc})"
+            f"{suffix}. "
             "Check the api_key setting and the region or api_url it belongs to.",
             status,
         )

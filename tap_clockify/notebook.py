@@ -53,16 +53,19 @@ _BOOKKEEPING = ("_sdc_table_version", "_sdc_source")
 
 @dataclass(frozen=True)
 class Account:
-    """Who an API key belongs to, and the workspaces it sees (id -> name)."""
+    """Who an API key belongs to, and the ids of the workspaces it is a member of.
+
+    With ``workspace_ids`` set, only those; their names come with the ``workspaces`` stream.
+    """
 
     user_id: str
     name: str
     email: str
-    workspaces: dict[str, str]
+    workspaces: tuple[str, ...]
 
     def __str__(self) -> str:
-        spaces = ", ".join(f"{name} ({ws})" for ws, name in self.workspaces.items())
-        return f"{self.name} <{self.email}>, user {self.user_id}: {spaces or 'no workspaces'}"
+        spaces = ", ".join(self.workspaces) or "none"
+        return f"{self.name} <{self.email}>, user {self.user_id}; workspaces: {spaces}"
 
 
 @dataclass(frozen=True)
@@ -192,14 +195,19 @@ class Source:
         return self
 
     def check(self) -> Account:
-        """Ask Clockify which workspaces the key sees and whose it is (two cheap requests).
+        """Ask Clockify whose key this is and which workspaces it sees: one request.
 
-        A wrong key, region or ``workspace_ids`` entry raises
+        ``GET /user`` with its memberships. Only when they leave out a workspace named
+        in ``workspace_ids`` (or none come back) is the workspace list itself asked, so
+        a missing id is reported only if Clockify's own list lacks it too. A wrong key,
+        region or ``workspace_ids`` entry raises
         :class:`~tap_clockify.errors.ClockifyError` with the line the CLI prints.
         """
-        seen = {w["id"]: w.get("name", "") for w in self._get("/workspaces")}
-        user = self._get("/user")
-        wanted = self.config.get("workspace_ids") or []
+        user = self._get("/user", {"include-memberships": "true"})
+        seen = _workspace_memberships(user)
+        wanted = list(self.config.get("workspace_ids") or [])
+        if not seen or not set(wanted) <= set(seen):
+            seen = [str(w["id"]) for w in self._get("/workspaces")]
         missing = sorted(set(wanted) - set(seen))
         if missing:
             msg = (
@@ -207,15 +215,15 @@ class Source:
                 "API key can access; check workspace_ids and the region or api_url."
             )
             raise ClockifyError(msg)
-        if wanted:
-            seen = {ws: name for ws, name in seen.items() if ws in wanted}
-        return Account(str(user["id"]), user.get("name") or "", user.get("email") or "", seen)
+        workspaces = tuple(wanted) if wanted else tuple(dict.fromkeys(seen))
+        return Account(str(user["id"]), user.get("name") or "", user.get("email") or "", workspaces)
 
-    def _get(self, path: str) -> t.Any:
+    def _get(self, path: str, params: dict[str, str] | None = None) -> t.Any:
         api_url, _ = base_urls(self.config)
         try:
             response = requests.get(
                 api_url + path,
+                params=params,
                 headers={
                     "X-Api-Key": self.config.get("api_key") or "",
                     "User-Agent": f"tap-clockify/{__version__}",
@@ -347,6 +355,18 @@ def _preserved(*, console: bool = False) -> Iterator[None]:
             if name not in known:
                 new = logging.getLogger(name)
                 new.handlers[:] = []
+
+
+def _workspace_memberships(user: Mapping[str, t.Any]) -> list[str]:
+    """Ids of the workspaces a ``/user`` body names as the user's active memberships."""
+    return [
+        str(m["targetId"])
+        for m in user.get("memberships") or []
+        if isinstance(m, dict)
+        and m.get("targetId")
+        and str(m.get("membershipType") or "WORKSPACE").upper() == "WORKSPACE"
+        and str(m.get("membershipStatus") or "ACTIVE").upper() == "ACTIVE"
+    ]
 
 
 def _environment(tap_class: type[TapClockify]) -> dict[str, t.Any]:

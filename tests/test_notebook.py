@@ -265,11 +265,22 @@ def test_two_accounts_in_one_file_keep_their_own_state_and_rows(make_server, tmp
 # --------------------------------------------------------------------------- (e) errors
 
 
-def test_check_names_the_account_and_its_workspaces(make_server):
+@pytest.mark.parametrize("memberships", [True, False], ids=["memberships", "none"])
+def test_check_names_the_account_and_its_workspaces_in_one_request(make_server, memberships):
+    """One ``GET /user``; the workspace list only when the memberships are left out."""
     server = make_server(SPEC)
+    server.user_memberships = memberships
     account = Source(tap_config(server)).check()
     assert set(account.workspaces) == set(server.workspace_ids)
     assert account.user_id == server.dataset.owner_id
+    assert account.email
+    assert account.email in str(account)
+    paths = [record.path.rsplit("/", 1)[-1] for record in server.requests]
+    assert paths == (["user"] if memberships else ["user", "workspaces"])
+    chosen = server.workspace_ids[1]
+    server.requests.clear()
+    assert Source(tap_config(server, workspace_ids=[chosen])).check().workspaces == (chosen,)
+    assert len(server.requests) == (1 if memberships else 2)
 
 
 def test_check_with_a_wrong_key_raises_the_clis_message(make_server, tmp_path):

@@ -390,6 +390,9 @@ class FakeClockify:
         self.assignment_max_range: timedelta | None = None
         # Clockify's 400 bodies may carry no message; False sends them as {"code": ...} only.
         self.error_messages: bool = True
+        # Whether `/user` honours `include-memberships` (the spec's default is without);
+        # False leaves them out, as a client must expect when the parameter is ignored.
+        self.user_memberships = True
         self.page_size_caps: dict[str, int] = dict(DEFAULT_PAGE_SIZE_CAPS)
         self.requests: list[RequestRecord] = []
         self._host = host
@@ -796,7 +799,7 @@ class FakeClockify:
         return self.dataset.records("workspaces", ws_id)[0]
 
     def _get_user(self, template: str, params: dict[str, str], query: Query) -> Reply:
-        include = query.boolean("include-memberships")
+        include = query.boolean("include-memberships") and self.user_memberships
         views = [
             u
             for ws_id in self.workspace_ids
