@@ -114,7 +114,8 @@ class ReadResult:
     def arrow(self, stream: str, *, include_deleted: bool = False) -> t.Any:
         """Return the stream's current rows as a ``pyarrow.Table`` (needs pyarrow)."""
         with self._connected() as connection:
-            return connection.sql(self.sql(stream, include_deleted=include_deleted)).arrow()
+            relation = connection.sql(self.sql(stream, include_deleted=include_deleted))
+            return relation.to_arrow_table()  # ``arrow()`` is a batch reader since duckdb 1.4
 
     @contextlib.contextmanager
     def _connected(self) -> Iterator[duckdb.DuckDBPyConnection]:

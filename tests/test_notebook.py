@@ -342,6 +342,12 @@ def test_reading_twice_in_one_process_leaves_the_interpreter_as_it_was(make_serv
         )
         assert after == before
         assert connection.sql("SELECT count(*) FROM users").fetchall()[0][0] > 0
+        entries = result.arrow("time_entries")  # an open connection's table as Arrow
+        assert entries.num_rows == len(server.ground_truth("time_entries"))
+        assert "_sdc_source" not in entries.column_names
+        interval = entries.schema.field("timeInterval").type
+        start = interval.field("start").type
+        assert str(start).startswith("timestamp[us, tz=")  # an instant, in the session's zone
     finally:
         connection.close()
     assert (
