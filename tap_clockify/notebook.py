@@ -279,6 +279,7 @@ class Source:
             msg = "read() needs duckdb and pandas: pip install 'clockify-tap[duckdb]'"
             raise ImportError(msg) from None
         from tap_clockify.duckdb_loader import DuckDBLoader, LoaderWriter
+        from tap_clockify.notebook_display import ProgressTable
         from tap_clockify.tap import TapClockify
 
         account = self.check()
@@ -294,20 +295,27 @@ class Source:
                 for metadata in entry["metadata"]:
                     if metadata["breadcrumb"] == []:
                         metadata["metadata"]["selected"] = entry["tap_stream_id"] in self._selected
-            with _preserved(console=True):
+            table = ProgressTable.shown(self.selected)
+            with _preserved(console=True, quiet=table is not None):
                 tap: TapClockify = TapClockify(
                     config=copy.deepcopy(self.config),
                     catalog=catalog,
                     state=loader.stored_state() or {},
                     message_writer=LoaderWriter(loader),
                 )
+                if table is not None:
+                    tap.run_state.watch = table.watch
                 loader.begin()
                 try:
                     tap.sync_all()
-                except BaseException:
+                except BaseException as exc:
                     loader.abort()
+                    if table is not None:  # no counts: some rows were rolled back
+                        table.close({}, exc)
                     raise
                 loader.finish()
+                if table is not None:
+                    table.close(loader.counts)
         finally:
             if owned:
                 connection.close()
@@ -317,11 +325,12 @@ class Source:
 
 
 @contextlib.contextmanager
-def _preserved(*, console: bool = False) -> Iterator[None]:
+def _preserved(*, console: bool = False, quiet: bool = False) -> Iterator[None]:
     """Restore signal handlers, loggers' levels and handlers, and ``sys.stdout`` after.
 
     With ``console``, the tap's log lines (progress, summaries, warnings) go to stderr
-    as on the command line when nothing else is set up to show them.
+    as on the command line when nothing else is set up to show them; with ``quiet`` only
+    warnings and errors do (a notebook's live table shows the progress).
     """
     handlers = {}
     if _main_thread():
@@ -336,6 +345,7 @@ def _preserved(*, console: bool = False) -> Iterator[None]:
 
         added = logging.StreamHandler(sys.stderr)
         added.setFormatter(ConsoleFormatter())
+        added.setLevel(logging.WARNING if quiet else logging.INFO)
         root.addHandler(added)
         root.setLevel(logging.INFO)
     try:

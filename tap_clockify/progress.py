@@ -117,6 +117,7 @@ class Progress:
             self.workspaces.add(workspace_id)
         if not self.records % 256:
             self._maybe_report()
+            self._tell()
 
     def request(self, throttled: float) -> None:
         """Count one HTTP attempt and the seconds the throttle held it back."""
@@ -124,6 +125,7 @@ class Progress:
             self.requests += 1
             self.throttled += throttled
         self._maybe_report()
+        self._tell()
 
     def retry(self, wait: float) -> None:
         """Count the seconds a retry will wait."""
@@ -136,6 +138,7 @@ class Progress:
         No duration: streams read per workspace take turns, so a stream's span of time
         is mostly other streams' work.
         """
+        self._tell()
         if self._finished or self._started is None:
             return
         self._finished = True
@@ -147,6 +150,10 @@ class Progress:
             self.requests,
             self._waits(),
         )
+
+    def _tell(self) -> None:
+        if self.run.watch is not None:
+            self.run.watch(self)
 
     def _maybe_report(self) -> None:
         now = time.monotonic()

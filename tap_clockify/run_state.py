@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tap_clockify.change_feed import FeedUnavailableError, SharedRead
+    from tap_clockify.progress import Progress
     from tap_clockify.quota import QuotaExhaustedError
     from tap_clockify.throttle import Throttle
 
@@ -41,3 +44,5 @@ class RunState:
     consecutive_429s: int = 0
     #: The workspaces this run reads, once the workspaces stream has listed them.
     workspace_ids: list[str] = field(default_factory=list)
+    #: Told of every stream's progress now and then (a notebook's live table), if set.
+    watch: Callable[[Progress], None] | None = None
