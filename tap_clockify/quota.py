@@ -19,6 +19,7 @@ every run that finishes still leaves every table equal to Clockify.
 
 from __future__ import annotations
 
+import secrets
 import typing as t
 from datetime import datetime, timedelta, timezone
 
@@ -48,9 +49,14 @@ class QuotaExhaustedError(ClockifyError):
 
 
 def begin_cycle(root_state: dict[str, t.Any], run: RunState) -> None:
-    """Continue the cycle a quota cut short, or begin a new one."""
+    """Continue the cycle a quota cut short, or begin a new one.
+
+    A new cycle's name must never repeat: a run starting in the same second as the one
+    before would otherwise take that run's finished partitions as its own and skip them.
+    """
     resumed = root_state.pop(RESUME_KEY, None)
-    run.cycle = resumed or datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    run.cycle = resumed or f"{started}-{secrets.token_hex(4)}"
 
 
 def stop_summary(stops: dict[str, QuotaExhaustedError], done: int, total: int) -> str:

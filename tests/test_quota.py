@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime, timezone
 
 import pytest
 
+from tap_clockify import quota
+from tap_clockify.run_state import RunState
+from tap_clockify.throttle import Throttle
 from tests.conftest import tap_config
 from tests.convergence import STREAMS, Warehouse, differences, run_tap_until
 from tests.fake_clockify import DatasetSpec
@@ -82,3 +86,22 @@ def test_a_first_sync_finishes_over_runs_and_then_keeps_up(tmp_path, make_server
     print(f"then: {[sum(run.values()) for run in next_runs]} requests")
     assert len(next_runs) <= 2
     assert not differences(server, STREAMS, warehouse.live)
+
+
+def test_runs_starting_in_the_same_second_belong_to_different_cycles(monkeypatch):
+    """A run must not take the previous run's finished partitions for its own."""
+    frozen = datetime(2026, 1, 5, 12, 0, 0, tzinfo=timezone.utc)
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return frozen
+
+    monkeypatch.setattr(quota, "datetime", Clock)
+    first, second = RunState(Throttle(1.0)), RunState(Throttle(1.0))
+    quota.begin_cycle({}, first)
+    quota.begin_cycle({}, second)
+    assert first.cycle != second.cycle
+    resumed = RunState(Throttle(1.0))
+    quota.begin_cycle({quota.RESUME_KEY: first.cycle}, resumed)
+    assert resumed.cycle == first.cycle
