@@ -29,15 +29,17 @@ column's ``STRUCT`` type.
 Everything runs in one transaction that a STATE message commits, together with that state
 (table ``_sdc_state``, one row per source key): a run that fails leaves the file as of its
 last STATE, and :meth:`DuckDBLoader.stored_state` gives the next run where to resume.
+
+Records are gathered per stream as JSON and written in batches (``BATCH_BYTES``, and at
+each commit) by one statement in which DuckDB reads and types them; a key that comes
+twice in a batch has its records applied in the order they came.
 """
 
 from __future__ import annotations
 
-import decimal
 import json
 import typing as t
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
 
 import msgspec
 from singer_sdk.singerlib import (
@@ -50,13 +52,16 @@ from singer_sdk.singerlib import (
 from tap_clockify.writer import SingerWriter
 
 if t.TYPE_CHECKING:
+    from datetime import datetime
+
     import duckdb
     from singer_sdk.singerlib.encoding.simple import Message
 
 #: The table holding each source's Singer state.
 STATE_TABLE = "_sdc_state"
-#: Records gathered per stream before they are written (inside the open transaction).
-BATCH_ROWS = 10_000
+#: Bytes of encoded records gathered per stream before they are written (inside the open
+#: transaction): some 25,000 time entries.
+BATCH_BYTES = 16 * 2**20
 #: Columns every table has besides the stream's properties.
 BOOKKEEPING = {
     "_sdc_deleted_at": "TIMESTAMPTZ",
@@ -100,30 +105,85 @@ def column_type(schema: dict[str, t.Any]) -> tuple[str, t.Any]:
     return "JSON", "JSON"
 
 
-def _text(value: t.Any) -> str | None:
-    """Return a scalar value as the text DuckDB casts to the column's type."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
-    if isinstance(value, (int, float, date, decimal.Decimal)):
-        return str(value)
-    return json.dumps(value, default=str)
+def _encode_record(record: dict[str, t.Any]) -> bytes:
+    """Return a record as JSON, Decimals as strings.
 
-
-def _json(value: t.Any) -> str | None:
-    """Return a value as JSON text (msgspec: several times faster than ``json``)."""
-    if value is None:
-        return None
+    DuckDB casts such a string to ``DECIMAL`` exactly, where older versions read a JSON
+    number through a double.
+    """
     try:
-        return _encode(value).decode()
-    except (TypeError, ValueError):
-        return json.dumps(value, default=str)
+        return _encode(record)
+    except (TypeError, ValueError):  # a value msgspec cannot write: its text instead
+        return json.dumps(record, default=str).encode()
 
 
 _encode = msgspec.json.Encoder().encode
+
+
+class Batch:
+    """One stream's records gathered for the next write, encoded as they arrive.
+
+    Held as JSON, which takes a fraction of the memory of the records and which DuckDB
+    reads in one statement (turning values into columns one by one in Python cost more
+    CPU than the tap spent producing them), with what the write must know besides: each
+    record's version, and its key, to tell whether a key came twice.
+    """
+
+    def __init__(self, keys: list[str]) -> None:
+        self.names = keys
+        self.chunks: list[bytes] = []
+        self.versions: list[int | None] = []
+        self.keys: list[t.Any] = []
+        self.size = 0
+        #: Whether two records share a key.
+        self.repeats = False
+        self._seen: set[t.Any] = set()
+
+    def add(self, record: dict[str, t.Any], version: int | None) -> None:
+        """Encode and keep one record."""
+        self._keep(_encode_record(record), version, _key(record, self.names))
+
+    def _keep(self, chunk: bytes, version: int | None, key: t.Any) -> None:
+        self.chunks.append(chunk)
+        self.versions.append(version)
+        self.keys.append(key)
+        self.size += len(chunk)
+        if key in self._seen:
+            self.repeats = True
+        else:
+            self._seen.add(key)
+
+    def rounds(self) -> list[Batch]:
+        """Split the batch into batches in which no key repeats, to be written in order.
+
+        The n-th record of each key goes to the n-th: each key's records are applied one
+        after the other, as if written one by one (a record and its deletion in one batch
+        leave the deleted row with the record's values when deletions are flagged).
+        """
+        if not self.repeats:
+            return [self]
+        rounds: list[Batch] = []
+        seen: dict[t.Any, int] = {}
+        for chunk, version, key in zip(self.chunks, self.versions, self.keys, strict=True):
+            n = seen[key] = seen.get(key, -1) + 1
+            if n == len(rounds):
+                rounds.append(Batch(self.names))
+            rounds[n]._keep(chunk, version, key)
+        return rounds
+
+    def lines(self) -> str:
+        """Return the records as JSON Lines (JSON text holds no raw line break)."""
+        return b"\n".join(self.chunks).decode()
+
+
+def _key(record: dict[str, t.Any], names: list[str]) -> t.Any:
+    """Return a record's key values as something a set holds (a missing one is null)."""
+    key = tuple(map(record.get, names))
+    try:
+        hash(key)
+    except TypeError:  # an object or a list as a key value: its JSON text
+        return json.dumps(key, sort_keys=True, default=str)
+    return key
 
 
 @dataclass
@@ -159,7 +219,7 @@ class DuckDBLoader:
         *,
         deletions: Deletions = "remove",
         description: str = "",
-        batch_rows: int = BATCH_ROWS,
+        batch_bytes: int = BATCH_BYTES,
     ) -> None:
         if deletions not in ("remove", "flag"):
             msg = f"deletions must be 'remove' or 'flag', not {deletions!r}"
@@ -168,11 +228,11 @@ class DuckDBLoader:
         self.source = source
         self.deletions = deletions
         self.description = description
-        self.batch_rows = batch_rows
+        self.batch_bytes = batch_bytes
         self.tables: dict[str, Table] = {}
         self.counts: dict[str, Counts] = {}
         self.state: dict[str, t.Any] | None = None
-        self._pending: dict[str, list[tuple[dict[str, t.Any], int | None]]] = {}
+        self._pending: dict[str, Batch] = {}
         self._open = False
         connection.execute(
             f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (source VARCHAR, state JSON, "
@@ -183,10 +243,10 @@ class DuckDBLoader:
 
     def stored_state(self) -> dict[str, t.Any] | None:
         """Return the state last committed for this source, if any."""
-        row = self.connection.execute(
+        rows = self.connection.execute(
             f"SELECT state FROM {STATE_TABLE} WHERE source = ?", [self.source]
-        ).fetchone()
-        return json.loads(row[0]) if row and row[0] is not None else None
+        ).fetchall()  # every row: an unfinished result would hold the connection
+        return json.loads(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def begin(self) -> None:
         """Open the transaction the next STATE (or :meth:`finish`) commits."""
@@ -227,8 +287,8 @@ class DuckDBLoader:
             columns[name] = (sql, sql)
         existing = dict(
             self.connection.execute(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = current_schema() AND table_name = ?",
+                "SELECT column_name, data_type FROM duckdb_columns() "
+                "WHERE schema_name = current_schema() AND table_name = ?",
                 [stream],
             ).fetchall()
         )
@@ -252,9 +312,11 @@ class DuckDBLoader:
 
     def record(self, stream: str, record: dict[str, t.Any], version: int | None) -> None:
         """Gather a record; a full batch is written to the table (not yet committed)."""
-        pending = self._pending.setdefault(stream, [])
-        pending.append((record, version))
-        if len(pending) >= self.batch_rows:
+        batch = self._pending.get(stream)
+        if batch is None:
+            batch = self._pending[stream] = Batch(self.tables[stream].keys)
+        batch.add(record, version)
+        if batch.size >= self.batch_bytes:
             self._flush(stream)
 
     def commit_state(self, value: t.Mapping[str, t.Any]) -> None:
@@ -293,54 +355,86 @@ class DuckDBLoader:
             self._flush(stream)
 
     def _flush(self, stream: str) -> None:
-        """Upsert the stream's gathered records: the last of each key wins."""
-        rows = self._pending.pop(stream, None)
-        if not rows:
+        """Upsert the stream's gathered records, each key's in the order they came."""
+        batch = self._pending.pop(stream, None)
+        if batch is None:
             return
-        import pandas as pd  # type: ignore[import-untyped,unused-ignore]  # optional
+        for part in batch.rounds():
+            self._write(stream, part)
 
+    def _write(self, stream: str, batch: Batch) -> None:
+        """Upsert a batch in which no key repeats."""
         table = self.tables[stream]
         data = [name for name in table.columns if name not in ("_sdc_table_version", "_sdc_source")]
-        frame: dict[str, t.Any] = {}
+        typed, parameters = self._typed_rows(table, data, batch)
+        target = quote(stream)
+        connection = self.connection
+        ((empty,),) = connection.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {target})").fetchall()
+        if empty:  # a first read: nothing to match, compare or delete
+            columns = ", ".join([*(quote(n) for n in data), "_sdc_table_version", "_sdc_source"])
+            connection.execute(
+                f"INSERT INTO {target} ({columns}) SELECT {columns} FROM ({typed}){self._live}",
+                parameters,
+            )
+            ((inserted,),) = connection.execute(
+                f"SELECT count(*) FROM {target} WHERE _sdc_deleted_at IS NULL"
+            ).fetchall()
+            self.counts[stream].inserted += inserted
+            return
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE _sdc_batch AS {typed}", parameters)
+        try:
+            self._upsert(table, data)
+        finally:
+            connection.execute("DROP TABLE _sdc_batch")
+
+    @property
+    def _live(self) -> str:
+        """The filter of rows to insert: deleted ones are kept only to be flagged."""
+        return " WHERE _sdc_deleted_at IS NULL" if self.deletions == "remove" else ""
+
+    def _typed_rows(self, table: Table, data: list[str], batch: Batch) -> tuple[str, list[t.Any]]:
+        """Return the query of the batch's rows, typed, and its parameters.
+
+        DuckDB splits the batch's lines and reads each record's own text (a ``JSON`` value
+        in between would pass numbers through a double). The transform is lenient: a
+        missing field is null, but so would be a value of the wrong type; a scalar column
+        that came out null where the record holds a value is therefore cast again from
+        that value, which fails the load with DuckDB's message. Versions are one constant
+        when the rows agree (the common case) rather than a list.
+        """
+        structure = {name: table.columns[name][1] for name in data}
+        raw: dict[str, str] = {}
+        selects = []
         for name in data:
             sql = table.columns[name][0]
-            convert = (
-                _json
-                if sql in ("JSON",) or sql.endswith("]") or sql.startswith("STRUCT")
-                else _text
-            )
-            frame[name] = pd.Series([convert(r.get(name)) for r, _ in rows], dtype=object)
-        frame["_sdc_table_version"] = pd.Series([v for _, v in rows], dtype=object)
-        frame["_seq"] = range(len(rows))
-        stage = pd.DataFrame(frame)
-        connection = self.connection
-        connection.register("_sdc_stage", stage)
-        try:
-            self._upsert(table, data, connection)
-        finally:
-            connection.unregister("_sdc_stage")
-
-    def _upsert(self, table: Table, data: list[str], connection: duckdb.DuckDBPyConnection) -> None:
-        target = quote(table.name)
-        casts = []
-        for name in data:
-            sql, structure = table.columns[name]
             column = quote(name)
-            if sql == "JSON":
-                casts.append(f"CAST({column} AS JSON) AS {column}")
-            elif sql.endswith("]") or sql.startswith("STRUCT"):
-                casts.append(f"from_json({column}, '{_literal(structure)}') AS {column}")
+            if sql in ("JSON", "VARCHAR") or sql.endswith("]") or sql.startswith("STRUCT"):
+                selects.append(f"r.{column} AS {column}")
             else:
-                casts.append(f"CAST({column} AS {sql}) AS {column}")
-        keys = [quote(k) for k in table.keys]
-        connection.execute(
-            "CREATE OR REPLACE TEMP TABLE _sdc_batch AS SELECT "
-            + ", ".join(casts)
-            + ", CAST(_sdc_table_version AS BIGINT) AS _sdc_table_version, "
-            + "CAST(? AS VARCHAR) AS _sdc_source FROM _sdc_stage "
-            + f"QUALIFY row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY _seq DESC) = 1",
-            [self.source],
+                raw[name] = "JSON"
+                selects.append(f"coalesce(r.{column}, CAST(raw.{column} AS {sql})) AS {column}")
+        versions = set(batch.versions)
+        split = "unnest(string_split(?, chr(10))) AS j"
+        if len(versions) == 1:
+            (version,) = versions
+            rows_sql = f"SELECT {split}, CAST(? AS BIGINT) AS v"
+            parameters: list[t.Any] = [batch.lines(), version]
+        else:
+            rows_sql = f"SELECT {split}, unnest(CAST(? AS BIGINT[])) AS v"
+            parameters = [batch.lines(), batch.versions]
+        query = (
+            f"SELECT {', '.join(selects)}, "
+            "CAST(v AS BIGINT) AS _sdc_table_version, CAST(? AS VARCHAR) AS _sdc_source "
+            f"FROM (SELECT from_json(j, '{_literal(structure)}') AS r, "
+            f"from_json(j, '{_literal(raw)}') AS raw, * FROM ({rows_sql}))"
         )
+        return query, [self.source, *parameters]
+
+    def _upsert(self, table: Table, data: list[str]) -> None:
+        """Apply ``_sdc_batch`` to the table, counting what it inserts, changes and deletes."""
+        connection = self.connection
+        target = quote(table.name)
+        keys = [quote(k) for k in table.keys]
         match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM b.{k}" for k in keys)
         compared = [quote(n) for n in data if n != "_sdc_deleted_at"]
         differs = (
@@ -362,7 +456,6 @@ class DuckDBLoader:
         counts.inserted += inserted
         counts.updated += updated
         counts.deleted += deleted
-        columns = ", ".join([*(quote(n) for n in data), "_sdc_table_version", "_sdc_source"])
         if self.deletions == "flag":
             # A deletion may carry the key alone: flag the stored row, keep its values.
             connection.execute(
@@ -374,11 +467,10 @@ class DuckDBLoader:
                 f"(SELECT 1 FROM {target} AS t WHERE {match})"
             )
         connection.execute(f"DELETE FROM {target} AS t USING _sdc_batch AS b WHERE {match}")
-        live_only = " WHERE _sdc_deleted_at IS NULL" if self.deletions == "remove" else ""
+        columns = ", ".join([*(quote(n) for n in data), "_sdc_table_version", "_sdc_source"])
         connection.execute(
-            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM _sdc_batch{live_only}"
+            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM _sdc_batch{self._live}"
         )
-        connection.execute("DROP TABLE _sdc_batch")
 
 
 def _literal(structure: t.Any) -> str:
