@@ -27,8 +27,9 @@ or a row of an older version when ``ACTIVATE_VERSION`` arrives, is deleted from 
 column's ``STRUCT`` type.
 
 Everything runs in one transaction that a STATE message commits, together with that state
-(table ``_sdc_state``, one row per source key): a run that fails leaves the file as of its
-last STATE, and :meth:`DuckDBLoader.stored_state` gives the next run where to resume.
+(table ``_sdc_state``, one row per source key), at most once a second (``COMMIT_SECONDS``;
+the tap emits STATE often): a run that fails leaves the file as of its last commit, and
+:meth:`DuckDBLoader.stored_state` gives the next run where to resume.
 
 Records are gathered per stream as JSON and written in batches (``BATCH_BYTES``, and at
 each commit) by one statement in which DuckDB reads and types them; a key that comes
@@ -38,6 +39,7 @@ twice in a batch has its records applied in the order they came.
 from __future__ import annotations
 
 import json
+import time
 import typing as t
 from dataclasses import dataclass
 
@@ -68,6 +70,9 @@ BOOKKEEPING = {
     "_sdc_table_version": "BIGINT",
     "_sdc_source": "VARCHAR",
 }
+#: Least seconds between two commits: a commit costs DuckDB a write-ahead-log write and
+#: sends the rows gathered so far in a small batch, and the tap emits STATE often.
+COMMIT_SECONDS = 1.0
 NUMBER_TYPE = "DECIMAL(38, 9)"
 Deletions = t.Literal["remove", "flag"]
 
@@ -220,6 +225,7 @@ class DuckDBLoader:
         deletions: Deletions = "remove",
         description: str = "",
         batch_bytes: int = BATCH_BYTES,
+        commit_seconds: float = COMMIT_SECONDS,
     ) -> None:
         if deletions not in ("remove", "flag"):
             msg = f"deletions must be 'remove' or 'flag', not {deletions!r}"
@@ -229,11 +235,13 @@ class DuckDBLoader:
         self.deletions = deletions
         self.description = description
         self.batch_bytes = batch_bytes
+        self.commit_seconds = commit_seconds
         self.tables: dict[str, Table] = {}
         self.counts: dict[str, Counts] = {}
         self.state: dict[str, t.Any] | None = None
         self._pending: dict[str, Batch] = {}
         self._open = False
+        self._committed_at = 0.0
         connection.execute(
             f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (source VARCHAR, state JSON, "
             "description VARCHAR, committed_at TIMESTAMPTZ)"
@@ -249,18 +257,19 @@ class DuckDBLoader:
         return json.loads(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def begin(self) -> None:
-        """Open the transaction the next STATE (or :meth:`finish`) commits."""
+        """Open the transaction that a later STATE (or :meth:`finish`) commits."""
         self.connection.begin()
         self._open = True
+        self._committed_at = time.monotonic()
 
     def finish(self) -> None:
-        """Write what is gathered and commit: the run ended without error."""
-        self._flush_all()
+        """Write what is gathered and the last state, and commit: the run ended without error."""
+        self._write_state()
         self.connection.commit()
         self._open = False
 
     def abort(self) -> None:
-        """Drop everything since the last STATE: the file is as that STATE left it."""
+        """Drop everything since the last commit: the file is as its STATE left it."""
         self._pending.clear()
         if self._open:
             self.connection.rollback()
@@ -320,17 +329,30 @@ class DuckDBLoader:
             self._flush(stream)
 
     def commit_state(self, value: t.Mapping[str, t.Any]) -> None:
-        """Write every record so far and ``value`` as the source's state, and commit."""
-        self._flush_all()
+        """Take ``value`` as the source's state, committed with every record before it.
+
+        Committed now if ``commit_seconds`` have passed since the last commit, else with
+        a later STATE or :meth:`finish`: a failure in between loses at most that much work,
+        and the next run resumes from the state committed with the rows.
+        """
         self.state = dict(value)
+        if time.monotonic() - self._committed_at >= self.commit_seconds:
+            self._write_state()
+            if self._open:
+                self.connection.commit()
+                self.connection.begin()
+            self._committed_at = time.monotonic()
+
+    def _write_state(self) -> None:
+        """Write every gathered record and the last state taken (uncommitted)."""
+        self._flush_all()
+        if self.state is None:
+            return
         self.connection.execute(f"DELETE FROM {STATE_TABLE} WHERE source = ?", [self.source])
         self.connection.execute(
             f"INSERT INTO {STATE_TABLE} VALUES (?, ?, ?, now())",
-            [self.source, json.dumps(value), self.description],
+            [self.source, json.dumps(self.state), self.description],
         )
-        if self._open:
-            self.connection.commit()
-            self.connection.begin()
 
     def activate_version(self, stream: str, version: int) -> None:
         """Delete (or flag) this source's rows of the stream older than ``version``."""

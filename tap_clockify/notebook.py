@@ -267,10 +267,11 @@ class Source:
         """Sync the selected streams into a DuckDB file (or open connection).
 
         The first read of a source reads everything; later ones resume from the state
-        stored in the same file. Committed at each STATE message with the rows it covers:
-        if the read fails (raising the one-line ``ClockifyError``), the file stays as of
-        the last commit and the next read resumes there. ``deletions="remove"`` deletes
-        rows deleted in Clockify; ``"flag"`` keeps them with ``_sdc_deleted_at`` set.
+        stored in the same file. Committed with the STATE that covers the rows, at most
+        once a second: if the read fails (raising the one-line ``ClockifyError``), the
+        file stays as of the last commit and the next read resumes there.
+        ``deletions="remove"`` deletes rows deleted in Clockify; ``"flag"`` keeps them
+        with ``_sdc_deleted_at`` set.
         Returns per-stream counts and each table as pandas (:meth:`ReadResult.df`).
         """
         try:

@@ -1,8 +1,8 @@
-"""The DuckDB loader (tap_clockify.duckdb_loader) on its own: types and batches.
+"""The DuckDB loader (tap_clockify.duckdb_loader) on its own: types, batches, commits.
 
 The notebook tests drive it through whole syncs; these pin what a sync rarely shows: values
 at the edges of their types, keys repeated within and across batches, the first-read path
-(an empty table) and the upsert path.
+(an empty table) against the upsert path, and when a STATE is committed.
 """
 
 from __future__ import annotations
@@ -164,3 +164,21 @@ def test_batches_of_any_size_apply_each_keys_records_in_order(seed, deletions):
     expected = expected_load(runs, deletions)
     for batch_bytes in (1 << 30, 200, 1):
         assert load(runs, batch_bytes=batch_bytes, deletions=deletions) == expected, batch_bytes
+
+
+def test_a_state_is_committed_at_most_once_per_commit_seconds():
+    connection = duckdb.connect()
+    loader = loader_for(connection, commit_seconds=3600)
+    loader.record("things", {"id": "1"}, None)
+    loader.commit_state({"at": 1})  # within the hour since begin(): not yet committed
+    loader.abort()
+    assert DuckDBLoader(connection, "test").stored_state() is None
+    tables = connection.sql("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'things'")
+    assert tables.fetchall() == [(0,)]  # created in the transaction rolled back
+
+    loader = loader_for(connection, commit_seconds=3600)
+    loader.record("things", {"id": "2"}, None)
+    loader.commit_state({"at": 2})
+    loader.finish()  # commits the last state taken, with the rows before it
+    assert DuckDBLoader(connection, "test").stored_state() == {"at": 2}
+    assert connection.sql("SELECT id FROM things").fetchall() == [("2",)]

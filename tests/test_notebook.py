@@ -413,7 +413,7 @@ def test_a_schema_that_gained_properties_migrates_the_table():
 
 def test_a_state_commits_the_rows_before_it_and_a_failure_keeps_only_those():
     connection = duckdb.connect()
-    loader = DuckDBLoader(connection, "test")
+    loader = DuckDBLoader(connection, "test", commit_seconds=0)
     schema = {"properties": {"id": {"type": ["string", "null"]}}}
     loader.begin()
     loader.schema("things", schema, ["id"])
