@@ -26,7 +26,7 @@ from typing import Any
 
 import duckdb
 
-from tap_clockify.duckdb_loader import DuckDBLoader, quote
+from tap_clockify.duckdb_loader import DuckDBLoader
 
 TAP = str(Path(sys.executable).with_name("tap-clockify"))
 #: The loader's source name for rows loaded from files (no state is kept for them).
@@ -60,8 +60,7 @@ def load(source: Path, database: Path) -> dict[str, int]:
                 files = stream_files(source, stream)
                 if not files:
                     continue
-                connection.execute(f"DROP TABLE IF EXISTS {quote(stream)}")
-                loader.schema(stream, schema, keys)
+                loader.schema(stream, schema, keys, replace=True)
                 for path in files:
                     with path.open(encoding="utf-8") as lines:
                         for line in lines:

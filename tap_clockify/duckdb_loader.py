@@ -240,6 +240,7 @@ class DuckDBLoader:
         self.counts: dict[str, Counts] = {}
         self.state: dict[str, t.Any] | None = None
         self._pending: dict[str, Batch] = {}
+        self._stored: dict[str, dict[str, str]] | None = None
         self._open = False
         self._committed_at = 0.0
         connection.execute(
@@ -261,6 +262,7 @@ class DuckDBLoader:
         self.connection.begin()
         self._open = True
         self._committed_at = time.monotonic()
+        self._stored = None
 
     def finish(self) -> None:
         """Write what is gathered and the last state, and commit: the run ended without error."""
@@ -271,6 +273,7 @@ class DuckDBLoader:
     def abort(self) -> None:
         """Drop everything since the last commit: the file is as its STATE left it."""
         self._pending.clear()
+        self._stored = None  # the rollback undoes this run's table changes
         if self._open:
             self.connection.rollback()
             self._open = False
@@ -288,36 +291,76 @@ class DuckDBLoader:
         elif isinstance(message, ActivateVersionMessage):
             self.activate_version(message.stream, message.version)
 
-    def schema(self, stream: str, schema: dict[str, t.Any], keys: list[str]) -> None:
-        """Create the stream's table, or add the columns its schema gained."""
+    def schema(
+        self, stream: str, schema: dict[str, t.Any], keys: list[str], *, replace: bool = False
+    ) -> None:
+        """Create the stream's table (anew with ``replace``), or add the columns it gained."""
         self._flush(stream)
         columns = {name: column_type(sub) for name, sub in schema.get("properties", {}).items()}
         for name, sql in BOOKKEEPING.items():
             columns[name] = (sql, sql)
-        existing = dict(
-            self.connection.execute(
-                "SELECT column_name, data_type FROM duckdb_columns() "
-                "WHERE schema_name = current_schema() AND table_name = ?",
-                [stream],
-            ).fetchall()
-        )
+        stored = self._stored_columns()
+        target = quote(stream)
+        if replace:
+            self.connection.execute(f"DROP TABLE IF EXISTS {target}")
+            stored.pop(stream, None)
+        existing = stored.get(stream, {})
         if not existing:
             definition = ", ".join(f"{quote(name)} {sql}" for name, (sql, _) in columns.items())
-            self.connection.execute(f"CREATE TABLE {quote(stream)} ({definition})")
+            self.connection.execute(f"CREATE TABLE {target} ({definition})")
         else:
+            changed = self._changed_types(existing, columns)
             for name, (sql, structure) in columns.items():
                 if name not in existing:
+                    self.connection.execute(f"ALTER TABLE {target} ADD COLUMN {quote(name)} {sql}")
+                elif name in changed:
                     self.connection.execute(
-                        f"ALTER TABLE {quote(stream)} ADD COLUMN {quote(name)} {sql}"
+                        f"ALTER TABLE {target} ALTER COLUMN {quote(name)} SET DATA TYPE {sql} "
+                        f"USING from_json(to_json({quote(name)}), '{_literal(structure)}')"
                     )
-                elif not _same_type(self.connection, existing[name], sql):
-                    self.connection.execute(
-                        f"ALTER TABLE {quote(stream)} ALTER COLUMN {quote(name)} "
-                        f"SET DATA TYPE {sql} USING "
-                        f"from_json(to_json({quote(name)}), '{_literal(structure)}')"
-                    )
+        stored[stream] = {**existing, **{name: sql for name, (sql, _) in columns.items()}}
         self.tables[stream] = Table(stream, columns, keys)
         self.counts.setdefault(stream, Counts())
+
+    def _stored_columns(self) -> dict[str, dict[str, str]]:
+        """Each table's columns (name -> DuckDB type), as of this run's start.
+
+        Read in one query (one per table cost as much as loading a small table's rows)
+        when a run's first schema arrives, then kept current by :meth:`schema`, the only
+        place a run changes tables.
+        """
+        if self._stored is None:
+            self._stored = {}
+            for table, column, kind in self.connection.execute(
+                "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+                "WHERE database_name = current_database() AND schema_name = current_schema() "
+                "ORDER BY table_name, column_index"
+            ).fetchall():
+                self._stored.setdefault(table, {})[column] = kind
+        return self._stored
+
+    def _changed_types(
+        self, existing: dict[str, str], columns: dict[str, tuple[str, t.Any]]
+    ) -> set[str]:
+        """Return the columns whose stored type differs from the one the schema asks for.
+
+        Compared as DuckDB spells types (``DECIMAL(38, 9)`` is ``DECIMAL(38,9)``), all
+        in one query.
+        """
+        differ = {
+            name: sql
+            for name, (sql, _) in columns.items()
+            if name in existing and existing[name].replace(" ", "") != sql.replace(" ", "")
+        }
+        if not differ:
+            return set()
+        casts = ", ".join(f"typeof(CAST(NULL AS {sql}))" for sql in differ.values())
+        ((*spelled,),) = self.connection.execute(f"SELECT {casts}").fetchall()
+        return {
+            name
+            for name, spelling in zip(differ, spelled, strict=True)
+            if spelling.replace(" ", "") != existing[name].replace(" ", "")
+        }
 
     def record(self, stream: str, record: dict[str, t.Any], version: int | None) -> None:
         """Gather a record; a full batch is written to the table (not yet committed)."""
@@ -498,17 +541,6 @@ class DuckDBLoader:
 def _literal(structure: t.Any) -> str:
     """Write a ``from_json`` structure as the body of a SQL string literal."""
     return json.dumps(structure).replace("'", "''")
-
-
-def _same_type(connection: duckdb.DuckDBPyConnection, existing: str, wanted: str) -> bool:
-    """Tell whether a column's stored type is the one a schema asks for.
-
-    Compared as DuckDB spells types: ``DECIMAL(38, 9)`` is ``DECIMAL(38,9)``.
-    """
-    if existing.replace(" ", "") == wanted.replace(" ", ""):
-        return True
-    ((spelled,),) = connection.execute(f"SELECT typeof(CAST(NULL AS {wanted}))").fetchall()
-    return bool(spelled.replace(" ", "") == existing.replace(" ", ""))
 
 
 class LoaderWriter(SingerWriter):

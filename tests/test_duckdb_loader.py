@@ -182,3 +182,59 @@ def test_a_state_is_committed_at_most_once_per_commit_seconds():
     loader.finish()  # commits the last state taken, with the rows before it
     assert DuckDBLoader(connection, "test").stored_state() == {"at": 2}
     assert connection.sql("SELECT id FROM things").fetchall() == [("2",)]
+
+
+class Statements:
+    """A connection that keeps the SQL the loader sends it."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+        self.sent: list[str] = []
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        self.sent.append(sql)
+        return self.connection.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.connection, name)
+
+
+def test_a_later_run_alters_only_what_the_schema_changed():
+    connection = duckdb.connect()
+    first = loader_for(connection)
+    first.record("things", {"id": "1", "amount": Decimal("1.5"), "interval": {"hours": "2"}}, None)
+    first.finish()
+
+    statements = Statements(connection)
+    loader_for(statements).finish()  # type: ignore[arg-type]
+    changes = [sql for sql in statements.sent if sql.startswith(("ALTER", 'CREATE TABLE "'))]
+    assert not changes  # the stored types, spelled DuckDB's way, are the schema's
+
+    grown = {**SCHEMA, "properties": {**SCHEMA["properties"], "note": TEXT}}
+    grown["properties"]["interval"] = {
+        "type": "object",
+        "properties": {**SCHEMA["properties"]["interval"]["properties"], "more": TEXT},
+    }
+    loader = DuckDBLoader(statements, "test")  # type: ignore[arg-type]
+    loader.begin()
+    statements.sent.clear()
+    loader.schema("things", grown, ["id"])
+    loader.record("things", {"id": "2", "note": "n", "interval": {"more": "m"}}, None)
+    loader.finish()
+    altered = [sql.split(" SET ")[0] for sql in statements.sent if sql.startswith("ALTER")]
+    assert altered == [
+        'ALTER TABLE "things" ALTER COLUMN "interval"',
+        'ALTER TABLE "things" ADD COLUMN "note" VARCHAR',
+    ]
+    rows = connection.sql("SELECT id, amount, interval, note FROM things ORDER BY id").fetchall()
+    assert rows == [
+        ("1", Decimal("1.5"), {"start": None, "hours": "2", "more": None}, None),
+        ("2", None, {"start": None, "hours": None, "more": "m"}, "n"),
+    ]
+
+    loader = DuckDBLoader(connection, "test")
+    loader.begin()
+    loader.schema("things", SCHEMA, ["id"], replace=True)
+    loader.finish()
+    assert connection.sql("SELECT count(*) FROM things").fetchall() == [(0,)]
+    assert "note" not in connection.sql("SELECT * FROM things").columns
