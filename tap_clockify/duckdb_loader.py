@@ -62,7 +62,7 @@ if t.TYPE_CHECKING:
 #: The table holding each source's Singer state.
 STATE_TABLE = "_sdc_state"
 #: Bytes of encoded records gathered per stream before they are written (inside the open
-#: transaction): some 25,000 time entries.
+#: transaction): some 20,000 time entries.
 BATCH_BYTES = 16 * 2**20
 #: Columns every table has besides the stream's properties.
 BOOKKEEPING = {
