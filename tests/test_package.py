@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -15,6 +16,7 @@ from tap_clockify import __version__
 from tap_clockify.streams import STREAM_TYPES
 from tap_clockify.tap import TapClockify
 from tests.conftest import run_tap, tap_config
+from tests.test_notebook import readme_block
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -42,18 +44,29 @@ def wheel(dist: Path) -> Path:
     return wheel
 
 
-@pytest.fixture(scope="module")
-def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv holding the wheel and what it declares it needs, at the locked versions."""
+def fresh_venv(requirement: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv holding ``requirement`` and what it declares it needs, locked versions."""
     venv = tmp_path_factory.mktemp("venv")
     python = str(venv / "bin" / "python")
     lock = str(ROOT / "requirements.lock")
     for command in (
         ["venv", "--quiet", "--python", sys.executable, str(venv)],
-        ["pip", "install", "--quiet", "--python", python, "--constraint", lock, str(wheel)],
+        ["pip", "install", "--quiet", "--python", python, "--constraint", lock, requirement],
     ):
         subprocess.run([str(BIN / "uv"), *command], check=True, capture_output=True)
     return venv
+
+
+@pytest.fixture(scope="module")
+def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel alone: what a Singer user installs."""
+    return fresh_venv(str(wheel), tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def duckdb_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel with its ``duckdb`` extra: what the README tells a notebook user to install."""
+    return fresh_venv(f"{TapClockify.package_name}[duckdb] @ {wheel.as_uri()}", tmp_path_factory)
 
 
 def test_twine_check_passes(dist):
@@ -111,3 +124,24 @@ def test_installed_wheel_syncs_every_stream(venv, fake_clockify, tmp_path):
         expected = fake_clockify.ground_truth(stream.name)
         assert len(result.records[stream.name]) == len(expected), stream.name
     assert result.final_state
+
+
+def test_the_readme_notebook_recipe_runs_from_the_wheel_with_its_duckdb_extra(
+    duckdb_venv, fake_clockify, tmp_path
+):
+    """The extra brings everything the recipe needs: nothing from the dev environment."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("TAP_CLOCKIFY_")}
+    for name, value in tap_config(fake_clockify).items():
+        environment[f"TAP_CLOCKIFY_{name.upper()}"] = str(value)
+    recipe = readme_block() + "print(len(entries))\n"
+    done = subprocess.run(
+        [str(duckdb_venv / "bin" / "python"), "-c", recipe],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines()[-1] == str(len(fake_clockify.ground_truth("time_entries")))
+    assert (tmp_path / "clockify.duckdb").exists()
