@@ -140,9 +140,6 @@ class Batch:
         self.versions: list[int | None] = []
         self.keys: list[t.Any] = []
         self.size = 0
-        #: Whether two records share a key.
-        self.repeats = False
-        self._seen: set[t.Any] = set()
 
     def add(self, record: dict[str, t.Any], version: int | None) -> None:
         """Encode and keep one record."""
@@ -153,10 +150,6 @@ class Batch:
         self.versions.append(version)
         self.keys.append(key)
         self.size += len(chunk)
-        if key in self._seen:
-            self.repeats = True
-        else:
-            self._seen.add(key)
 
     def rounds(self) -> list[Batch]:
         """Split the batch into batches in which no key repeats, to be written in order.
@@ -165,7 +158,7 @@ class Batch:
         after the other, as if written one by one (a record and its deletion in one batch
         leave the deleted row with the record's values when deletions are flagged).
         """
-        if not self.repeats:
+        if len(set(self.keys)) == len(self.keys):  # the common case
             return [self]
         rounds: list[Batch] = []
         seen: dict[t.Any, int] = {}
