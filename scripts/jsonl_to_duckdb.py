@@ -21,6 +21,7 @@ import argparse
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ def load(source: Path, database: Path) -> dict[str, int]:
                 for path in files:
                     with path.open(encoding="utf-8") as lines:
                         for line in lines:
-                            loader.record(stream, json.loads(line), None)
+                            loader.record(stream, json.loads(line, parse_float=Decimal), None)
             loader.finish()
         except BaseException:
             loader.abort()
